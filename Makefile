@@ -1,0 +1,75 @@
+# gostuck - top-level build.  `make demo` and `make check` are the two
+# commands a fresh Debian machine needs; both install what is missing.
+
+PREFIX ?= /usr/local
+CC ?= cc
+CFLAGS ?= -O2 -g
+BUILD := build
+SRC := coreanalyze/src
+LIB_SRCS := $(filter-out $(SRC)/main.c,$(wildcard $(SRC)/*.c))
+LIB_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+PIC_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/pic/%.o,$(LIB_SRCS))
+GS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fvisibility=hidden -Icoreanalyze/include -I$(SRC) $(CFLAGS)
+GS_LIBS := -lelf -ldw -lz
+
+# Go toolchains: every /usr/lib/go-1.NN installed on this machine.
+GO_VERSIONS ?= $(sort $(patsubst /usr/lib/go-%/bin/go,%,$(wildcard /usr/lib/go-1.*/bin/go)))
+DEB_PKGS := libelf-dev libdw-dev python3 python3-jsonschema python3-pytest gdb zstd
+
+.PHONY: all deps godeps lib cli fixtures check test-unit test-oracle test-badinput test-schema demo install clean
+
+all: cli lib
+
+# Debian packages the build and tests need; installs only what is missing.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# At least one Go toolchain (the Debian default, 1.19) for the fixtures.
+godeps:
+	@[ -n "$(GO_VERSIONS)" ] || scripts/install-go.sh 1.19
+
+$(BUILD)/obj/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h) coreanalyze/include/gostuck.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(GS_CFLAGS) -c $< -o $@
+
+$(BUILD)/pic/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h) coreanalyze/include/gostuck.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(GS_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/libgostuck.a: $(LIB_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/libgostuck.so: $(PIC_OBJS)
+	$(CC) -shared -o $@ $^ $(GS_LIBS)
+
+$(BUILD)/gostuck: $(BUILD)/obj/main.o $(BUILD)/libgostuck.a
+	$(CC) -o $@ $^ $(GS_LIBS)
+
+lib: $(BUILD)/libgostuck.so $(BUILD)/libgostuck.a
+cli: $(BUILD)/gostuck
+
+# Build every fixture with every installed toolchain and make its
+# (exe, core, traceback.txt) triple under build/fixtures/go1.NN/NAME/.
+fixtures: godeps
+	@for v in $(GO_VERSIONS); do fixtures/make-cores.sh $$v $(BUILD)/fixtures/go$$v || exit 1; done
+
+check: all godeps
+	@tests/run-all.sh "$(GO_VERSIONS)"
+
+demo: deps godeps all
+	@tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/gostuck/gdb
+	install -m 755 $(BUILD)/gostuck $(DESTDIR)$(PREFIX)/bin/gostuck
+	install -m 644 $(BUILD)/libgostuck.so $(DESTDIR)$(PREFIX)/lib/libgostuck.so
+	install -m 644 docs/gostuck.1 $(DESTDIR)$(PREFIX)/share/man/man1/gostuck.1
+	[ -z "$$(ls gdbext/*.py 2>/dev/null)" ] || install -m 644 gdbext/*.py $(DESTDIR)$(PREFIX)/share/gostuck/gdb/
+
+clean:
+	rm -rf $(BUILD)

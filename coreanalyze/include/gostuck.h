@@ -1,0 +1,163 @@
+/* gostuck.h - the public interface of libgostuck.
+ *
+ * One analysis of one target (a core file and its executable, later a live
+ * process or a gdb callback target) produces one report: every goroutine the
+ * Go runtime knows, as data.  Views (text, JSON, pprof) and analyses
+ * (grouping, leak verdicts) are functions over that report.  The library never
+ * prints and never exits; callers own stdout, stderr and exit codes.
+ *
+ * Ownership: every pointer reachable from a report is owned by the analysis
+ * (its arena, or the executable it keeps mapped) and stays valid until
+ * gs_analysis_close().  Results are borrowed const pointers.
+ */
+#ifndef GOSTUCK_H
+#define GOSTUCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define GS_EXPORT __attribute__((visibility("default")))
+
+#define GS_VERSION "0.1.0"
+#define GS_SCHEMA 1
+
+/* Error classes of a fatal error (gs_error.code). */
+enum gs_errcode {
+	GS_E_OK = 0,
+	GS_E_USAGE,       /* the caller asked for something impossible */
+	GS_E_INPUT,       /* input missing, unreadable, truncated or not what it should be */
+	GS_E_MISMATCH,    /* the core does not belong to the executable */
+	GS_E_UNSUPPORTED, /* a Go binary we cannot analyze (arch, version, no DWARF) */
+	GS_E_NOMEM,
+};
+
+struct gs_error {
+	enum gs_errcode code;
+	char msg[1024]; /* one line, no trailing newline, says what and what to do */
+};
+
+/* One frame of a goroutine's stack, as the runtime's traceback prints it. */
+struct gs_frame {
+	const char *func; /* as printed ("main.worker", "panic", "main.F[...]") */
+	const char *file; /* as compiled into the binary */
+	int64_t line;
+	uint64_t pc;      /* the frame's pc (a return address for callers) */
+	bool inlined;     /* an inlined call expanded from the next physical frame */
+};
+
+struct gs_label {
+	const char *key;
+	const char *value;
+};
+
+/* A goroutine.  Strings that are unknown are NULL; numbers that are unknown
+ * carry a has_/negative marker as documented per field. */
+struct gs_goroutine {
+	uint64_t id;              /* goid */
+	uint64_t gaddr;           /* address of the runtime.g */
+	uint32_t rawstatus;       /* g.atomicstatus as read */
+	const char *status;       /* runtime's name, lower case, scan bit removed;
+	                           * "leaked" for Go 1.26's _Gleaked */
+	const char *wait_reason;  /* NULL when not waiting */
+	int64_t wait_minutes;     /* -1 when the runtime would print none / unknown */
+	bool system;              /* runtime-internal (isSystemGoroutine) */
+	bool locked;              /* g.lockedm != 0 */
+
+	const struct gs_frame *frames; /* innermost first */
+	size_t nframes;
+	bool frames_truncated;   /* our own frame bound stopped the walk */
+	const char *stack_error; /* why the walk stopped early, or NULL */
+
+	bool has_created;
+	struct gs_frame created;  /* the go statement (func/file/line/pc) */
+	int64_t parent_id;        /* -1 when the runtime does not record it */
+
+	const struct gs_label *labels; /* sorted by key */
+	size_t nlabels;
+};
+
+enum gs_target_kind { GS_TARGET_CORE, GS_TARGET_LIVE, GS_TARGET_DUMP };
+
+struct gs_report {
+	enum gs_target_kind kind;
+	const char *exe;        /* path or NULL */
+	const char *core;       /* path or NULL */
+	int64_t pid;            /* -1 when none */
+	const char *go_version; /* "go1.26.0" or NULL */
+	const char *arch;       /* "amd64" */
+	const char *build_id;   /* GNU build id hex, else Go build id, else NULL */
+
+	/* Module paths of the program (main module first), from the build
+	 * info the linker embeds; used to tell user code from the standard
+	 * library.  May be empty. */
+	const char *const *modules;
+	size_t nmodules;
+
+	const struct gs_goroutine *goroutines; /* in allgs order, dead ones excluded
+	                                        * unless requested */
+	size_t ngoroutines;
+
+	const char *const *warnings;
+	size_t nwarnings;
+};
+
+struct gs_options {
+	bool include_dead;   /* report _Gdead goroutines too */
+	size_t max_frames;   /* per goroutine; 0 means the default (10000) */
+};
+
+struct gs_analysis;
+
+/* Analyze a core file of a Go program.
+ * exe: the executable that produced the core; core: the core file.
+ * Returns 0 and *out on success (warnings may still be present in the
+ * report); -1 and a filled *err on a fatal error.  The analysis owns
+ * everything the report points to. */
+GS_EXPORT int gs_analyze_core(const char *exe, const char *core, const struct gs_options *opts,
+                              struct gs_analysis **out, struct gs_error *err);
+
+GS_EXPORT const struct gs_report *gs_analysis_report(const struct gs_analysis *a);
+GS_EXPORT void gs_analysis_close(struct gs_analysis *a);
+
+/* ---- analysis: grouping (pure functions over a report) ---- */
+
+enum gs_group_by { GS_GROUP_STACK, GS_GROUP_SITE, GS_GROUP_CREATED, GS_GROUP_REASON, GS_GROUP_NONE };
+
+struct gs_group {
+	const char *key;
+	size_t count;
+	const size_t *members;  /* indexes into report->goroutines, by ascending id */
+	/* Shared by all members, else NULL / has_created false: */
+	const char *status;
+	const char *wait_reason;
+	bool same_wait_reason;  /* all members agree on wait_reason (possibly NULL) */
+	const struct gs_frame *frames; /* NULL when members' stacks differ */
+	size_t nframes;
+	const struct gs_frame *created; /* NULL when members differ */
+};
+
+struct gs_groups {
+	enum gs_group_by by;
+	const struct gs_group *groups; /* largest first, then by key */
+	size_t ngroups;
+};
+
+/* Parse "stack", "site", "created", "reason", "none".  Returns 0 or -1. */
+GS_EXPORT int gs_group_by_parse(const char *name, enum gs_group_by *out);
+GS_EXPORT const char *gs_group_by_name(enum gs_group_by by);
+
+/* Group the report's goroutines.  Returns NULL only when out of memory.
+ * Free with gs_groups_free. */
+GS_EXPORT struct gs_groups *gs_group(const struct gs_report *r, enum gs_group_by by);
+GS_EXPORT void gs_groups_free(struct gs_groups *g);
+
+/* True when the function name belongs to the Go standard library (decided
+ * from the package path and the program's modules, not from file paths). */
+GS_EXPORT bool gs_func_is_std(const struct gs_report *r, const char *func);
+
+/* Index of the first frame in user code, or -1. */
+GS_EXPORT ssize_t gs_user_frame(const struct gs_report *r, const struct gs_goroutine *g);
+
+#endif

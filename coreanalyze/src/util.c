@@ -1,0 +1,122 @@
+/* util.c - error filling, arena, vectors.  See util.h. */
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int gs_fail(struct gs_error *err, enum gs_errcode code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		err->code = code;
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+struct gs_chunk {
+	struct gs_chunk *next;
+	size_t used, cap;
+	_Alignas(16) unsigned char data[];
+};
+
+struct gs_arena {
+	struct gs_chunk *head;
+};
+
+struct gs_arena *gs_arena_new(void)
+{
+	struct gs_arena *a = calloc(1, sizeof *a);
+	if (!a)
+		abort();
+	return a;
+}
+
+void gs_arena_free(struct gs_arena *a)
+{
+	if (!a)
+		return;
+	for (struct gs_chunk *c = a->head, *n; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	free(a);
+}
+
+void *gs_arena_alloc(struct gs_arena *a, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	struct gs_chunk *c = a->head;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > (1u << 20) ? n : (1u << 20);
+		c = malloc(sizeof *c + cap);
+		if (!c)
+			abort();
+		c->cap = cap;
+		c->used = 0;
+		c->next = a->head;
+		a->head = c;
+	}
+	void *p = c->data + c->used;
+	c->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *gs_arena_strndup(struct gs_arena *a, const char *s, size_t n)
+{
+	char *p = gs_arena_alloc(a, n + 1);
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+char *gs_arena_strdup(struct gs_arena *a, const char *s)
+{
+	return gs_arena_strndup(a, s, strlen(s));
+}
+
+char *gs_arena_printf(struct gs_arena *a, const char *fmt, ...)
+{
+	va_list ap, ap2;
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = gs_arena_alloc(a, (size_t)(n < 0 ? 0 : n) + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	return p;
+}
+
+void gs_vec_init(struct gs_vec *v, size_t elem)
+{
+	v->data = NULL;
+	v->len = v->cap = 0;
+	v->elem = elem;
+}
+
+void *gs_vec_push(struct gs_vec *v)
+{
+	if (v->len == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		void *d = realloc(v->data, cap * v->elem);
+		if (!d)
+			abort();
+		v->data = d;
+		v->cap = cap;
+	}
+	void *slot = (char *)v->data + v->len++ * v->elem;
+	memset(slot, 0, v->elem);
+	return slot;
+}
+
+void gs_vec_free(struct gs_vec *v)
+{
+	free(v->data);
+	v->data = NULL;
+	v->len = v->cap = 0;
+}

@@ -1,0 +1,39 @@
+/* util.h - small helpers shared by every layer: error filling, the arena
+ * that owns an analysis' results, and bounded little-endian reads of
+ * in-memory bytes.  Nothing here knows ELF or Go. */
+#ifndef GS_UTIL_H
+#define GS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "gostuck.h"
+
+/* Fill err (may be NULL) and return -1. */
+int gs_fail(struct gs_error *err, enum gs_errcode code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* An arena: many small allocations freed at once.  Never returns NULL
+ * (aborts on out of memory, which is a bug in the bounds, not input). */
+struct gs_arena;
+struct gs_arena *gs_arena_new(void);
+void gs_arena_free(struct gs_arena *a);
+void *gs_arena_alloc(struct gs_arena *a, size_t n); /* zeroed, 16-aligned */
+char *gs_arena_strdup(struct gs_arena *a, const char *s);
+char *gs_arena_strndup(struct gs_arena *a, const char *s, size_t n);
+char *gs_arena_printf(struct gs_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A growable array of pointers/structs kept in malloc memory. */
+struct gs_vec {
+	void *data;
+	size_t len, cap, elem;
+};
+void gs_vec_init(struct gs_vec *v, size_t elem);
+void *gs_vec_push(struct gs_vec *v); /* zeroed slot */
+void gs_vec_free(struct gs_vec *v);
+
+static inline uint16_t gs_le16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t gs_le32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t gs_le64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+#endif
