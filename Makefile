@@ -9,7 +9,7 @@ SRC := coreanalyze/src
 LIB_SRCS := $(filter-out $(SRC)/main.c,$(wildcard $(SRC)/*.c))
 LIB_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 PIC_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/pic/%.o,$(LIB_SRCS))
-GS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fvisibility=hidden -Icoreanalyze/include -I$(SRC) $(CFLAGS)
+GS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fvisibility=hidden -Icoreanalyze/include $(CFLAGS)
 GS_LIBS := -lelf -ldw -lz
 
 # Go toolchains: every /usr/lib/go-1.NN installed on this machine.

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "elf.h"
+#include "elffile.h"
 
 /* abi.FuncFlag bits, unchanged since 1.16. */
 #define GS_FUNCFLAG_TOPFRAME 0x1
@@ -47,6 +47,17 @@ void gs_pcln_close(struct gs_pcln *p);
 
 /* The table's format generation: 118 (1.18-1.19) or 120 (1.20+). */
 int gs_pcln_format(const struct gs_pcln *p);
+
+/* True when the inline trees can be read: the funcdata base
+ * (moduledata.gofunc, found through the "go:func.*" / "go.func.*" symbol)
+ * is known.  When false (a stripped executable) gs_pcln_inline always
+ * returns 0 and frames lose their inlined callers. */
+bool gs_pcln_has_inline(const struct gs_pcln *p);
+
+/* The address entry offsets are relative to (moduledata.text): the
+ * pcHeader's textStart through 1.25, runtime.text / .text from 1.26 on,
+ * where the header no longer records it. */
+uint64_t gs_pcln_textstart(const struct gs_pcln *p);
 
 /* Lookup by pc (binary search over the function table, like findfunc).
  * Returns 0 and *out, or -1 when pc is in no function. */

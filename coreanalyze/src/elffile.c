@@ -1,7 +1,7 @@
 /* elf.c - an ELF file mapped read-only, read through libelf.  Layer: binary.
  * Knows ELF only (sections, symbols, segments, notes); nothing about Go's
  * runtime.  The file is mmap'd once and never copied. */
-#include "elf.h"
+#include "elffile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,7 +62,9 @@ int gs_elf_open(const char *path, struct gs_elf **out, struct gs_error *err)
 		goto fail;
 	}
 	e->size = (size_t)st.st_size;
-	e->map = mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, e->fd, 0);
+	/* Writable but private: libdw decompresses SHF_COMPRESSED debug sections
+	 * by updating their headers in place; nothing reaches the file. */
+	e->map = mmap(NULL, e->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, e->fd, 0);
 	if (e->map == MAP_FAILED) {
 		gs_fail(err, GS_E_INPUT, "%s: cannot map: %s", path, strerror(errno));
 		goto fail;

@@ -1,0 +1,276 @@
+/* rtschema.c - resolve the runtime schema (rtschema.h) from DWARF with libdw.
+ * Layer: binary.  Reads only the executable's debug info; knows which names
+ * to look for but not what they mean.  One pass over the top-level DIEs of
+ * every compile unit (Go 1.26 binaries have no .debug_aranges, and the
+ * names we need are all top-level). */
+#include "rtschema.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct schema_def {
+	enum gs_rt_kind kind;
+	const char *name;
+	const char *path;
+	bool required;
+};
+
+static const struct schema_def defs[GS_RT_COUNT] = {
+#define GS_RT_DEF(id, kind, name, path, req) [GS_RT_##id] = { GS_RT_##kind, name, path, req },
+	GS_RT_SCHEMA(GS_RT_DEF)
+#undef GS_RT_DEF
+};
+
+/* Follow typedefs (and const/volatile, which Go does not emit) to the
+ * underlying type. */
+static int strip_type(Dwarf_Die *die, Dwarf_Die *out)
+{
+	*out = *die;
+	for (int i = 0; i < 16; i++) {
+		int tag = dwarf_tag(out);
+		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type)
+			return 0;
+		Dwarf_Attribute a;
+		if (!dwarf_attr(out, DW_AT_type, &a) || !dwarf_formref_die(&a, out))
+			return -1;
+	}
+	return -1;
+}
+
+static int type_of(Dwarf_Die *die, Dwarf_Die *out)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die t;
+	if (!dwarf_attr(die, DW_AT_type, &a) || !dwarf_formref_die(&a, &t))
+		return -1;
+	return strip_type(&t, out);
+}
+
+static int find_member(Dwarf_Die *st, const char *name, size_t namelen, uint64_t *off, Dwarf_Die *mtype)
+{
+	Dwarf_Die m;
+	if (dwarf_child(st, &m) != 0)
+		return -1;
+	do {
+		if (dwarf_tag(&m) != DW_TAG_member)
+			continue;
+		const char *n = dwarf_diename(&m);
+		if (!n || strlen(n) != namelen || memcmp(n, name, namelen) != 0)
+			continue;
+		Dwarf_Attribute a;
+		Dwarf_Word w;
+		if (!dwarf_attr(&m, DW_AT_data_member_location, &a) || dwarf_formudata(&a, &w) != 0)
+			return -1;
+		*off = w;
+		return type_of(&m, mtype);
+	} while (dwarf_siblingof(&m, &m) == 0);
+	return -1;
+}
+
+/* Resolve "a.b.c" inside struct st; 0 with offset and member byte size. */
+static int resolve_path(Dwarf_Die *st, const char *path, size_t len, uint64_t *off, uint64_t *size)
+{
+	Dwarf_Die cur = *st, mt;
+	uint64_t total = 0;
+	while (len > 0) {
+		const char *dot = memchr(path, '.', len);
+		size_t seg = dot ? (size_t)(dot - path) : len;
+		uint64_t o;
+		if (find_member(&cur, path, seg, &o, &mt) != 0)
+			return -1;
+		total += o;
+		cur = mt;
+		if (!dot)
+			break;
+		path += seg + 1;
+		len -= seg + 1;
+	}
+	Dwarf_Word bs;
+	Dwarf_Attribute a;
+	if (dwarf_attr(&cur, DW_AT_byte_size, &a) && dwarf_formudata(&a, &bs) == 0)
+		*size = bs;
+	else if (dwarf_tag(&cur) == DW_TAG_pointer_type)
+		*size = 8; /* Go omits byte_size on pointer types; amd64 only */
+	else
+		*size = 0;
+	*off = total;
+	return 0;
+}
+
+/* A global's address: Go writes DW_AT_location as a block holding one
+ * DW_OP_addr (a block form, which dwarf_getlocation rejects in DWARF 4). */
+static int global_addr(Dwarf_Die *var, uint64_t *addr)
+{
+	Dwarf_Attribute a;
+	Dwarf_Block b;
+	if (!dwarf_attr(var, DW_AT_location, &a) || dwarf_formblock(&a, &b) != 0)
+		return -1;
+	if (b.length != 9 || b.data[0] != DW_OP_addr)
+		return -1;
+	*addr = gs_le64(b.data + 1);
+	return 0;
+}
+
+static void global_type(Dwarf_Die *var, struct gs_rt_item *it)
+{
+	Dwarf_Die t;
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	if (type_of(var, &t) != 0)
+		return;
+	if (dwarf_attr(&t, DW_AT_byte_size, &a) && dwarf_formudata(&a, &w) == 0)
+		it->size = w;
+	if (dwarf_tag(&t) != DW_TAG_array_type)
+		return;
+	Dwarf_Die sub;
+	if (dwarf_child(&t, &sub) != 0)
+		return;
+	if (dwarf_attr(&sub, DW_AT_count, &a) && dwarf_formudata(&a, &w) == 0)
+		it->count = w;
+	else if (dwarf_attr(&sub, DW_AT_upper_bound, &a) && dwarf_formudata(&a, &w) == 0)
+		it->count = w + 1;
+}
+
+int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct gs_error *err)
+{
+	memset(out, 0, sizeof *out);
+	Dwarf *dw = dwarf_begin_elf(gs_elf_handle(exe), DWARF_C_READ, NULL);
+	if (!dw)
+		return gs_fail(err, GS_E_UNSUPPORTED,
+		               "%s: has no DWARF debug info; rebuild it without -ldflags=-w or -s (stripped binaries are not supported yet)",
+		               gs_elf_path(exe));
+
+	/* Type DIEs found by name (for FIELD and TYPE items). */
+	Dwarf_Die types[GS_RT_COUNT];
+	bool have_type[GS_RT_COUNT] = { 0 };
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	size_t ncu = 0;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, d;
+		ncu++;
+		if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &d) == 0) {
+			do {
+				const char *n = dwarf_diename(&d);
+				if (!n)
+					continue;
+				int tag = dwarf_tag(&d);
+				for (int i = 0; i < GS_RT_COUNT; i++) {
+					const struct schema_def *sd = &defs[i];
+					if (strcmp(n, sd->name) != 0)
+						continue;
+					struct gs_rt_item *it = &out->it[i];
+					switch (sd->kind) {
+					case GS_RT_TYPE:
+					case GS_RT_FIELD:
+						if (tag == DW_TAG_variable || tag == DW_TAG_constant || tag == DW_TAG_subprogram)
+							break;
+						if (!have_type[i] && !dwarf_hasattr(&d, DW_AT_declaration)) {
+							types[i] = d;
+							have_type[i] = true;
+						}
+						break;
+					case GS_RT_GLOBAL: {
+						if (tag != DW_TAG_variable || it->found)
+							break;
+						if (global_addr(&d, &it->value) == 0) {
+							it->found = true;
+							global_type(&d, it);
+						}
+						break;
+					}
+					case GS_RT_CONST: {
+						if (tag != DW_TAG_constant || it->found)
+							break;
+						Dwarf_Attribute a;
+						Dwarf_Sword v;
+						if (dwarf_attr(&d, DW_AT_const_value, &a) && dwarf_formsdata(&a, &v) == 0) {
+							it->found = true;
+							it->value = (uint64_t)v;
+						}
+						break;
+					}
+					}
+				}
+			} while (dwarf_siblingof(&d, &d) == 0);
+		}
+		off = next;
+	}
+	if (ncu == 0) {
+		dwarf_end(dw);
+		return gs_fail(err, GS_E_UNSUPPORTED,
+		               "%s: has no DWARF debug info; rebuild it without -ldflags=-w or -s (stripped binaries are not supported yet)",
+		               gs_elf_path(exe));
+	}
+
+	for (int i = 0; i < GS_RT_COUNT; i++) {
+		const struct schema_def *sd = &defs[i];
+		struct gs_rt_item *it = &out->it[i];
+		if (!have_type[i])
+			continue;
+		Dwarf_Die st;
+		if (sd->kind == GS_RT_TYPE) {
+			Dwarf_Attribute a;
+			Dwarf_Word w;
+			it->found = true;
+			it->tag = dwarf_tag(&types[i]);
+			if (strip_type(&types[i], &st) == 0 && dwarf_attr(&st, DW_AT_byte_size, &a) &&
+			    dwarf_formudata(&a, &w) == 0)
+				it->value = w;
+			continue;
+		}
+		if (strip_type(&types[i], &st) != 0)
+			continue;
+		for (const char *p = sd->path; p && *p;) {
+			const char *bar = strchr(p, '|');
+			size_t len = bar ? (size_t)(bar - p) : strlen(p);
+			if (resolve_path(&st, p, len, &it->value, &it->size) == 0) {
+				it->found = true;
+				break;
+			}
+			p = bar ? bar + 1 : NULL;
+		}
+	}
+	dwarf_end(dw);
+
+	char missing[700] = "";
+	size_t nmiss = 0;
+	for (int i = 0; i < GS_RT_COUNT; i++) {
+		if (!defs[i].required || out->it[i].found)
+			continue;
+		size_t l = strlen(missing);
+		if (l < sizeof missing - 80)
+			snprintf(missing + l, sizeof missing - l, "%s%s%s%s", nmiss ? ", " : "", defs[i].name,
+			         defs[i].path ? "." : "", defs[i].path ? defs[i].path : "");
+		nmiss++;
+	}
+	if (nmiss == GS_RT_COUNT || !out->it[GS_RT_ALLGS].found)
+		return gs_fail(err, GS_E_UNSUPPORTED,
+		               "%s: not a Go program (its DWARF has no runtime.allgs); gostuck reads Go 1.19-1.27 programs",
+		               gs_elf_path(exe));
+	if (nmiss)
+		return gs_fail(err, GS_E_UNSUPPORTED,
+		               "%s: this Go runtime lacks what gostuck needs (%s); supported: Go 1.19-1.27",
+		               gs_elf_path(exe), missing);
+	return 0;
+}
+
+uint64_t gs_rt_field(const struct gs_rtschema *s, enum gs_rt_id id, const uint8_t *base, size_t len)
+{
+	const struct gs_rt_item *it = &s->it[id];
+	if (!it->found || it->value > len || it->size > len - it->value)
+		return 0;
+	const uint8_t *p = base + it->value;
+	switch (it->size) {
+	case 1: return p[0];
+	case 2: return gs_le16(p);
+	case 4: return gs_le32(p);
+	case 8: return gs_le64(p);
+	default: return 0;
+	}
+}

@@ -1,0 +1,111 @@
+/* rtschema.h - every runtime type, field, global and constant gostuck reads,
+ * listed once and resolved once from DWARF.  Layer: binary.
+ * No offset of a runtime structure appears anywhere else in the code:
+ * callers ask the schema.  A field path may list alternatives separated by
+ * '|' (the first that exists wins), and may descend into nested structs
+ * with '.' (atomicstatus.value since Go 1.20 wraps it in atomic.Uint32). */
+#ifndef GS_RTSCHEMA_H
+#define GS_RTSCHEMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "elffile.h"
+#include "gostuck.h"
+
+/* X(id, kind, type-or-symbol, field-path, required) */
+#define GS_RT_SCHEMA(X)                                                                        \
+	/* runtime.g: the goroutine */                                                         \
+	X(G, TYPE, "runtime.g", NULL, 1)                                                       \
+	X(G_STACK_LO, FIELD, "runtime.g", "stack.lo", 1)                                       \
+	X(G_STACK_HI, FIELD, "runtime.g", "stack.hi", 1)                                       \
+	X(G_SCHED_PC, FIELD, "runtime.g", "sched.pc", 1)                                       \
+	X(G_SCHED_SP, FIELD, "runtime.g", "sched.sp", 1)                                       \
+	X(G_SCHED_LR, FIELD, "runtime.g", "sched.lr", 0)                                       \
+	X(G_SYSCALLSP, FIELD, "runtime.g", "syscallsp", 1)                                     \
+	X(G_SYSCALLPC, FIELD, "runtime.g", "syscallpc", 1)                                     \
+	X(G_STATUS, FIELD, "runtime.g", "atomicstatus.value|atomicstatus", 1)                  \
+	X(G_GOID, FIELD, "runtime.g", "goid", 1)                                               \
+	X(G_WAITSINCE, FIELD, "runtime.g", "waitsince", 1)                                     \
+	X(G_WAITREASON, FIELD, "runtime.g", "waitreason", 1)                                   \
+	X(G_M, FIELD, "runtime.g", "m", 1)                                                     \
+	X(G_LOCKEDM, FIELD, "runtime.g", "lockedm", 0)                                         \
+	X(G_STARTPC, FIELD, "runtime.g", "startpc", 1)                                         \
+	X(G_GOPC, FIELD, "runtime.g", "gopc", 1)                                               \
+	X(G_PARENTGOID, FIELD, "runtime.g", "parentGoid", 0) /* 1.21+ */                      \
+	X(G_LABELS, FIELD, "runtime.g", "labels", 0)                                           \
+	X(G_RUNNINGCLEANUPS, FIELD, "runtime.g", "runningCleanups.u.value", 0) /* 1.25+ */      \
+	/* runtime.m: an OS thread */                                                          \
+	X(M, TYPE, "runtime.m", NULL, 1)                                                       \
+	X(M_PROCID, FIELD, "runtime.m", "procid", 1)                                           \
+	X(M_CURG, FIELD, "runtime.m", "curg", 1)                                               \
+	X(M_ALLLINK, FIELD, "runtime.m", "alllink", 1)                                         \
+	X(M_VDSOSP, FIELD, "runtime.m", "vdsoSP", 0)                                           \
+	X(M_VDSOPC, FIELD, "runtime.m", "vdsoPC", 0)                                           \
+	/* scheduler globals */                                                                \
+	X(ALLGS, GLOBAL, "runtime.allgs", NULL, 1)                                             \
+	X(ALLGLEN, GLOBAL, "runtime.allglen", NULL, 1)                                         \
+	X(ALLM, GLOBAL, "runtime.allm", NULL, 1)                                               \
+	X(SCHED, GLOBAL, "runtime.sched", NULL, 0)                                             \
+	X(SCHED_LASTPOLL, FIELD, "runtime.schedt", "lastpoll.value|lastpoll", 0)               \
+	X(BUILDVERSION, GLOBAL, "runtime.buildVersion", NULL, 0)                               \
+	X(MODINFO, GLOBAL, "runtime.modinfo", NULL, 0)                                         \
+	X(WAITREASONSTRINGS, GLOBAL, "runtime.waitReasonStrings", NULL, 1)                     \
+	X(GSTATUSSTRINGS, GLOBAL, "runtime.gStatusStrings", NULL, 1)                           \
+	X(FINGSTATUS, GLOBAL, "runtime.fingStatus", NULL, 0) /* 1.21+ (atomic.Uint32) */      \
+	X(FINGRUNNING, GLOBAL, "runtime.fingRunning", NULL, 0) /* 1.19 (bool) */              \
+	/* constants */                                                                        \
+	X(C_GRUNNING, CONST, "runtime._Grunning", NULL, 1)                                     \
+	X(C_GSYSCALL, CONST, "runtime._Gsyscall", NULL, 1)                                     \
+	X(C_GWAITING, CONST, "runtime._Gwaiting", NULL, 1)                                     \
+	X(C_GDEAD, CONST, "runtime._Gdead", NULL, 1)                                           \
+	X(C_GSCAN, CONST, "runtime._Gscan", NULL, 1)                                           \
+	X(C_GLEAKED, CONST, "runtime._Gleaked", NULL, 0) /* 1.26+ */                          \
+	X(C_FINGRUNNINGFINALIZER, CONST, "runtime.fingRunningFinalizer", NULL, 0)              \
+	/* pprof labels: a map until 1.23, a sorted slice of pairs from 1.24 */                \
+	X(LABELMAP, TYPE, "runtime/pprof.labelMap", NULL, 0)                                   \
+	X(HMAP_COUNT, FIELD, "runtime.hmap", "count", 0)                                       \
+	X(HMAP_B, FIELD, "runtime.hmap", "B", 0)                                               \
+	X(HMAP_BUCKETS, FIELD, "runtime.hmap", "buckets", 0)                                   \
+	X(HMAP_OLDBUCKETS, FIELD, "runtime.hmap", "oldbuckets", 0)                             \
+	X(SSBUCKET, TYPE, "bucket<string,string>", NULL, 0)                                 \
+	X(SSBUCKET_TOPHASH, FIELD, "bucket<string,string>", "tophash", 0)                   \
+	X(SSBUCKET_KEYS, FIELD, "bucket<string,string>", "keys", 0)                         \
+	X(SSBUCKET_ELEMS, FIELD, "bucket<string,string>", "values|elems", 0)                \
+	X(SSBUCKET_OVERFLOW, FIELD, "bucket<string,string>", "overflow", 0)
+
+enum gs_rt_id {
+#define GS_RT_ENUM(id, kind, name, path, req) GS_RT_##id,
+	GS_RT_SCHEMA(GS_RT_ENUM)
+#undef GS_RT_ENUM
+	GS_RT_COUNT
+};
+
+enum gs_rt_kind { GS_RT_TYPE, GS_RT_FIELD, GS_RT_GLOBAL, GS_RT_CONST };
+
+struct gs_rt_item {
+	bool found;
+	uint64_t value; /* TYPE: byte size; FIELD: offset; GLOBAL: address; CONST: value */
+	uint64_t size;  /* FIELD: the member's byte size; GLOBAL: its type's byte size */
+	uint64_t count; /* GLOBAL of array type: number of elements */
+	int tag;        /* TYPE: DWARF tag of the named type (struct, typedef, ...) */
+};
+
+struct gs_rtschema {
+	struct gs_rt_item it[GS_RT_COUNT];
+};
+
+/* Resolve the schema from the executable's DWARF.  Fatal errors:
+ * GS_E_UNSUPPORTED when there is no DWARF (says how to rebuild), or when
+ * required items are missing (one message naming all of them, which
+ * usually means "not a Go program" or an unsupported release). */
+int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct gs_error *err);
+
+static inline bool gs_rt_has(const struct gs_rtschema *s, enum gs_rt_id id) { return s->it[id].found; }
+static inline uint64_t gs_rt_val(const struct gs_rtschema *s, enum gs_rt_id id) { return s->it[id].value; }
+
+/* Read a FIELD of a struct from a local copy of it (base = its bytes,
+ * len = how many we have): zero-extended, 0 when the field is absent or
+ * lies outside the copy. */
+uint64_t gs_rt_field(const struct gs_rtschema *s, enum gs_rt_id id, const uint8_t *base, size_t len);
+
+#endif

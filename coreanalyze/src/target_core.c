@@ -1,0 +1,262 @@
+/* target_core.c - an ELF core file as a target.  Layer: target.
+ * Maps the core once (cores are sparse and can be many GB: never read
+ * whole), indexes its PT_LOAD segments and its NT_PRSTATUS thread notes.
+ * Knows Linux x86-64 core layout, nothing about Go. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/procfs.h>
+#include <sys/stat.h>
+#include <sys/user.h>
+#include <unistd.h>
+
+#include <gelf.h>
+
+#include "target.h"
+#include "util.h"
+
+struct core_seg {
+	uint64_t vaddr, memsz, filesz; /* filesz: bytes present in the file */
+	const uint8_t *bytes;
+	uint32_t flags;
+};
+
+struct core {
+	int fd;
+	const uint8_t *map;
+	size_t size;
+	Elf *elf;
+	struct core_seg *segs; /* sorted by vaddr */
+	size_t nsegs;
+	struct gs_thread *threads;
+	size_t nthreads;
+	struct gs_core_region *regions;
+	size_t nregions;
+};
+
+static int seg_cmp(const void *a, const void *b)
+{
+	const struct core_seg *x = a, *y = b;
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+static const struct core_seg *find_seg(const struct core *c, uint64_t addr)
+{
+	size_t lo = 0, hi = c->nsegs;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct core_seg *s = &c->segs[mid];
+		if (addr < s->vaddr)
+			hi = mid;
+		else if (addr - s->vaddr >= s->memsz)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+static int core_read(void *self, uint64_t addr, void *buf, size_t n)
+{
+	const struct core *c = self;
+	uint8_t *out = buf;
+	while (n > 0) {
+		const struct core_seg *s = find_seg(c, addr);
+		if (!s)
+			return -1;
+		uint64_t off = addr - s->vaddr;
+		if (off >= s->filesz)
+			return -1; /* not dumped (read-only file data): caller falls back */
+		size_t take = n;
+		if (take > s->filesz - off)
+			take = (size_t)(s->filesz - off);
+		memcpy(out, s->bytes + off, take);
+		out += take;
+		addr += take;
+		n -= take;
+	}
+	return 0;
+}
+
+static size_t core_nthreads(void *self)
+{
+	return ((struct core *)self)->nthreads;
+}
+
+static int core_thread(void *self, size_t i, struct gs_thread *out)
+{
+	struct core *c = self;
+	if (i >= c->nthreads)
+		return -1;
+	*out = c->threads[i];
+	return 0;
+}
+
+static void core_close(void *self)
+{
+	struct core *c = self;
+	if (!c)
+		return;
+	if (c->elf)
+		elf_end(c->elf);
+	if (c->map && c->map != MAP_FAILED)
+		munmap((void *)c->map, c->size);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->segs);
+	free(c->threads);
+	free(c->regions);
+	free(c);
+}
+
+static const struct gs_target_ops core_ops = {
+	.read = core_read,
+	.nthreads = core_nthreads,
+	.thread = core_thread,
+	.close = core_close,
+};
+
+static int read_notes(struct core *c, const GElf_Phdr *ph, const char *path, struct gs_error *err)
+{
+	Elf_Data *d = elf_getdata_rawchunk(c->elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+	if (!d)
+		return gs_fail(err, GS_E_INPUT, "%s: unreadable note segment: the core is corrupt", path);
+	size_t off = 0, noff, doff, cap = 0;
+	GElf_Nhdr nh;
+	while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+		if (nh.n_type != NT_PRSTATUS)
+			continue;
+		if (nh.n_descsz < sizeof(struct elf_prstatus))
+			return gs_fail(err, GS_E_INPUT, "%s: short NT_PRSTATUS note (%u bytes): the core is corrupt",
+			               path, nh.n_descsz);
+		struct elf_prstatus st;
+		memcpy(&st, (const char *)d->d_buf + doff, sizeof st);
+		struct user_regs_struct r;
+		memcpy(&r, &st.pr_reg, sizeof r);
+		if (c->nthreads == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct gs_thread *t = realloc(c->threads, cap * sizeof *t);
+			if (!t)
+				return gs_fail(err, GS_E_NOMEM, "out of memory");
+			c->threads = t;
+		}
+		c->threads[c->nthreads++] = (struct gs_thread){
+			.tid = st.pr_pid,
+			.regs = { .rip = r.rip, .rsp = r.rsp, .rbp = r.rbp, .fs_base = r.fs_base },
+		};
+	}
+	return 0;
+}
+
+int gs_target_open_core(const char *path, struct gs_target *out, struct gs_error *err)
+{
+	struct core *c = calloc(1, sizeof *c);
+	struct stat st;
+	if (!c)
+		return gs_fail(err, GS_E_NOMEM, "out of memory");
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0) {
+		gs_fail(err, GS_E_INPUT, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(c->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		gs_fail(err, GS_E_INPUT, "%s: %s, not a core file", path,
+		        S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+		goto fail;
+	}
+	if (st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+		gs_fail(err, GS_E_INPUT, "%s: %s, not a core file", path, st.st_size ? "too short" : "empty file");
+		goto fail;
+	}
+	c->size = (size_t)st.st_size;
+	c->map = mmap(NULL, c->size, PROT_READ, MAP_PRIVATE | MAP_NORESERVE, c->fd, 0);
+	if (c->map == MAP_FAILED) {
+		gs_fail(err, GS_E_INPUT, "%s: cannot map: %s", path, strerror(errno));
+		goto fail;
+	}
+	elf_version(EV_CURRENT);
+	c->elf = elf_memory((char *)c->map, c->size);
+	GElf_Ehdr eh;
+	if (!c->elf || elf_kind(c->elf) != ELF_K_ELF || !gelf_getehdr(c->elf, &eh)) {
+		gs_fail(err, GS_E_INPUT, "%s: not an ELF file, so not a core file", path);
+		goto fail;
+	}
+	if (eh.e_type != ET_CORE) {
+		gs_fail(err, GS_E_INPUT, "%s: an ELF %s, not a core file (arguments are EXE CORE)", path,
+		        eh.e_type == ET_EXEC || eh.e_type == ET_DYN ? "executable" : "file");
+		goto fail;
+	}
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64) {
+		gs_fail(err, GS_E_UNSUPPORTED, "%s: core of machine type %u; only x86-64 Linux cores are supported",
+		        path, eh.e_machine);
+		goto fail;
+	}
+	size_t phnum;
+	if (elf_getphdrnum(c->elf, &phnum) != 0 || phnum == 0) {
+		gs_fail(err, GS_E_INPUT, "%s: core has no program headers: it is corrupt", path);
+		goto fail;
+	}
+	c->segs = calloc(phnum, sizeof *c->segs);
+	c->regions = calloc(phnum, sizeof *c->regions);
+	if (!c->segs || !c->regions) {
+		gs_fail(err, GS_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	int have_notes = 0;
+	uint64_t want_size = 0;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(c->elf, (int)i, &ph)) {
+			gs_fail(err, GS_E_INPUT, "%s: unreadable program header %zu: the core is corrupt", path, i);
+			goto fail;
+		}
+		if (ph.p_filesz && ph.p_offset + ph.p_filesz > want_size)
+			want_size = ph.p_offset + ph.p_filesz;
+		if (ph.p_type == PT_NOTE) {
+			if (ph.p_offset > c->size || ph.p_filesz > c->size - ph.p_offset)
+				continue; /* reported as truncation below */
+			if (read_notes(c, &ph, path, err) != 0)
+				goto fail;
+			have_notes = 1;
+		} else if (ph.p_type == PT_LOAD) {
+			uint64_t filesz = ph.p_filesz;
+			if (ph.p_offset > c->size)
+				filesz = 0;
+			else if (filesz > c->size - ph.p_offset)
+				filesz = c->size - ph.p_offset;
+			struct core_seg *s = &c->segs[c->nsegs++];
+			*s = (struct core_seg){ ph.p_vaddr, ph.p_memsz, filesz, c->map + ph.p_offset, ph.p_flags };
+			if (!(ph.p_flags & PF_W) && filesz > 0)
+				c->regions[c->nregions++] = (struct gs_core_region){ ph.p_vaddr, s->bytes, filesz };
+		}
+	}
+	if (want_size > c->size) {
+		gs_fail(err, GS_E_INPUT,
+		        "%s: core is truncated (%zu of %llu bytes present): take the core again, with enough disk space",
+		        path, c->size, (unsigned long long)want_size);
+		goto fail;
+	}
+	if (!have_notes || c->nthreads == 0) {
+		gs_fail(err, GS_E_INPUT, "%s: core has no thread notes (NT_PRSTATUS): it is corrupt", path);
+		goto fail;
+	}
+	qsort(c->segs, c->nsegs, sizeof *c->segs, seg_cmp);
+	out->ops = &core_ops;
+	out->self = c;
+	return 0;
+fail:
+	core_close(c);
+	return -1;
+}
+
+int gs_core_regions(const struct gs_target *t, const struct gs_core_region **out, size_t *n)
+{
+	if (t->ops != &core_ops)
+		return -1;
+	const struct core *c = t->self;
+	*out = c->regions;
+	*n = c->nregions;
+	return 0;
+}
