@@ -62,15 +62,17 @@ int gs_elf_open(const char *path, struct gs_elf **out, struct gs_error *err)
 		goto fail;
 	}
 	e->size = (size_t)st.st_size;
-	/* Writable but private: libdw decompresses SHF_COMPRESSED debug sections
-	 * by updating their headers in place; nothing reaches the file. */
-	e->map = mmap(NULL, e->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, e->fd, 0);
+	e->map = mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, e->fd, 0);
 	if (e->map == MAP_FAILED) {
 		gs_fail(err, GS_E_INPUT, "%s: cannot map: %s", path, strerror(errno));
 		goto fail;
 	}
 	elf_version(EV_CURRENT);
-	e->elf = elf_memory((char *)e->map, e->size);
+	/* libelf gets its own private writable mapping: libdw decompresses
+	 * SHF_COMPRESSED debug sections by rewriting their section headers in
+	 * place, and e->map must stay equal to the file (it is compared with
+	 * the core's copy of the first page, where Go puts those headers). */
+	e->elf = elf_begin(e->fd, ELF_C_READ_MMAP_PRIVATE, NULL);
 	if (!e->elf || elf_kind(e->elf) != ELF_K_ELF || !gelf_getehdr(e->elf, &e->ehdr)) {
 		gs_fail(err, GS_E_INPUT, "%s: not an ELF file", path);
 		goto fail;

@@ -53,6 +53,7 @@
 	X(GSTATUSSTRINGS, GLOBAL, "runtime.gStatusStrings", NULL, 1)                           \
 	X(FINGSTATUS, GLOBAL, "runtime.fingStatus", NULL, 0) /* 1.21+ (atomic.Uint32) */      \
 	X(FINGRUNNING, GLOBAL, "runtime.fingRunning", NULL, 0) /* 1.19 (bool) */              \
+	X(UNWINDER, TYPE, "runtime.unwinder", NULL, 0) /* the 1.21+ traceback unwinder */       \
 	/* constants */                                                                        \
 	X(C_GRUNNING, CONST, "runtime._Grunning", NULL, 1)                                     \
 	X(C_GSYSCALL, CONST, "runtime._Gsyscall", NULL, 1)                                     \
@@ -63,6 +64,7 @@
 	X(C_FINGRUNNINGFINALIZER, CONST, "runtime.fingRunningFinalizer", NULL, 0)              \
 	/* pprof labels: a map until 1.23, a sorted slice of pairs from 1.24 */                \
 	X(LABELMAP, TYPE, "runtime/pprof.labelMap", NULL, 0)                                   \
+	X(LABELMAP_LIST, FIELD, "runtime/pprof.labelMap", "LabelSet.list|Set.list", 0)         \
 	X(HMAP_COUNT, FIELD, "runtime.hmap", "count", 0)                                       \
 	X(HMAP_B, FIELD, "runtime.hmap", "B", 0)                                               \
 	X(HMAP_BUCKETS, FIELD, "runtime.hmap", "buckets", 0)                                   \

@@ -1,0 +1,171 @@
+/* analyze.c - gs_analyze_core: open the executable and the core, check they
+ * belong together, resolve the runtime schema and the pcln table, and read
+ * every goroutine into a report.  Layer: runtime model (its entry point).
+ * Never prints; fatal problems come back as one struct gs_error. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model.h"
+
+struct gs_analysis {
+	struct gs_model m;
+	struct gs_report r;
+};
+
+/* The core's read-only file-backed pages (the first page of each mapped
+ * file) must equal the executable's bytes at the same addresses: the ELF
+ * header, program headers and build-ID notes of the text segment are in
+ * that page.  Writable data is skipped, it changes at run time. */
+static int check_match(struct gs_model *m, const char *exe, const char *core, struct gs_error *err)
+{
+	const struct gs_core_region *rg;
+	size_t n, same = 0;
+	if (gs_core_regions(&m->target, &rg, &n) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = rg[i].len < 4096 ? rg[i].len : 4096;
+		const uint8_t *p = gs_elf_ptr(m->exe, rg[i].vaddr, len);
+		if (!p)
+			continue;
+		if (memcmp(p, rg[i].bytes, len) != 0)
+			return gs_fail(err, GS_E_MISMATCH,
+			               "%s is not a core of %s: the program's bytes at %#llx differ; pass the executable that produced the core",
+			               core, exe, (unsigned long long)rg[i].vaddr);
+		same++;
+	}
+	if (same == 0)
+		return gs_fail(err, GS_E_MISMATCH,
+		               "%s is not a core of %s: the core maps nothing at the executable's addresses; pass the executable that produced the core",
+		               core, exe);
+	return 0;
+}
+
+/* Module paths from the build info the linker embeds in runtime.modinfo
+ * ("mod\tPATH\t..." and "dep\tPATH\t..." lines). */
+static void read_modules(struct gs_model *m, struct gs_report *r)
+{
+	const char *mi = gs_rt_has(&m->rs, GS_RT_MODINFO) ? gs_mem_gostring(m, gs_rt_val(&m->rs, GS_RT_MODINFO), 1 << 20)
+	                                                  : NULL;
+	if (!mi)
+		return;
+	struct gs_vec v;
+	gs_vec_init(&v, sizeof(const char *));
+	for (const char *line = mi; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		if (len > 4 && (!strncmp(line, "mod\t", 4) || !strncmp(line, "dep\t", 4))) {
+			const char *p = line + 4;
+			const char *tab = memchr(p, '\t', len - 4);
+			size_t plen = tab ? (size_t)(tab - p) : len - 4;
+			if (plen > 0 && v.len < 100000)
+				*(const char **)gs_vec_push(&v) = gs_arena_strndup(m->arena, p, plen);
+		}
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	const char **mods = gs_arena_alloc(m->arena, (v.len ? v.len : 1) * sizeof *mods);
+	if (v.len)
+		memcpy(mods, v.data, v.len * sizeof *mods);
+	r->modules = mods;
+	r->nmodules = v.len;
+	gs_vec_free(&v);
+}
+
+static void read_target_info(struct gs_model *m, struct gs_report *r)
+{
+	char buf[256];
+	r->arch = "amd64";
+	if (gs_rt_has(&m->rs, GS_RT_BUILDVERSION))
+		r->go_version = gs_mem_gostring(m, gs_rt_val(&m->rs, GS_RT_BUILDVERSION), 128);
+	if (gs_elf_build_id(m->exe, buf, sizeof buf) == 0 || gs_elf_go_build_id(m->exe, buf, sizeof buf) == 0)
+		r->build_id = gs_arena_strdup(m->arena, buf);
+	read_modules(m, r);
+}
+
+static bool is_go_binary(const struct gs_elf *e)
+{
+	return gs_elf_section(e, ".gopclntab", NULL, NULL, NULL) == 0 ||
+	       gs_elf_section(e, ".go.buildinfo", NULL, NULL, NULL) == 0 ||
+	       gs_elf_symbol(e, "runtime.pclntab", NULL, NULL) == 0;
+}
+
+int gs_analyze_core(const char *exe, const char *core, const struct gs_options *opts, struct gs_analysis **out,
+                    struct gs_error *err)
+{
+	struct gs_analysis *a = calloc(1, sizeof *a);
+	if (!a)
+		return gs_fail(err, GS_E_NOMEM, "out of memory");
+	struct gs_model *m = &a->m;
+	struct gs_report *r = &a->r;
+	m->arena = gs_arena_new();
+	gs_vec_init(&m->warnings, sizeof(const char *));
+	if (opts)
+		m->opts = *opts;
+	r->kind = GS_TARGET_CORE;
+	r->pid = -1;
+	r->exe = gs_arena_strdup(m->arena, exe);
+	r->core = gs_arena_strdup(m->arena, core);
+
+	if (gs_elf_open(exe, &m->exe, err) != 0)
+		goto fail;
+	if (gs_elf_type(m->exe) == ET_CORE) {
+		gs_fail(err, GS_E_USAGE, "%s is a core file; arguments are EXE CORE, executable first", exe);
+		goto fail;
+	}
+	if (!is_go_binary(m->exe)) {
+		gs_fail(err, GS_E_INPUT, "%s: not a Go program (no Go symbol table); gostuck reads Go 1.19-1.27 programs", exe);
+		goto fail;
+	}
+	if (gs_elf_machine(m->exe) != EM_X86_64) {
+		gs_fail(err, GS_E_UNSUPPORTED, "%s: machine type %u; only x86-64 (amd64) programs are supported", exe,
+		        gs_elf_machine(m->exe));
+		goto fail;
+	}
+	if (gs_elf_type(m->exe) == ET_DYN) {
+		gs_fail(err, GS_E_UNSUPPORTED, "%s: position-independent (PIE) Go programs are not supported yet; rebuild with -buildmode=exe", exe);
+		goto fail;
+	}
+	if (gs_pcln_open(m->exe, &m->pcln, err) != 0)
+		goto fail;
+	if (gs_rtschema_load(m->exe, &m->rs, err) != 0)
+		goto fail;
+	m->trap_after_injected = gs_rt_has(&m->rs, GS_RT_UNWINDER);
+	if (gs_target_open_core(core, &m->target, err) != 0)
+		goto fail;
+	if (check_match(m, exe, core, err) != 0)
+		goto fail;
+	m->pcc = gs_pccache_new();
+	read_target_info(m, r);
+	if (gs_goroutines_read(m, r, err) != 0)
+		goto fail;
+	if (m->nwarn_dropped)
+		gs_model_warn(m, "%zu more warnings not shown", m->nwarn_dropped);
+	r->warnings = m->warnings.data;
+	r->nwarnings = m->warnings.len;
+	*out = a;
+	return 0;
+fail:
+	gs_analysis_close(a);
+	return -1;
+}
+
+const struct gs_report *gs_analysis_report(const struct gs_analysis *a)
+{
+	return &a->r;
+}
+
+void gs_analysis_close(struct gs_analysis *a)
+{
+	if (!a)
+		return;
+	struct gs_model *m = &a->m;
+	gs_target_close(&m->target);
+	gs_pccache_free(m->pcc);
+	if (m->pcln)
+		gs_pcln_close(m->pcln);
+	gs_elf_close(m->exe);
+	gs_vec_free(&m->warnings);
+	gs_arena_free(m->arena);
+	free(a);
+}

@@ -1,0 +1,89 @@
+/* model.h - the runtime model's shared state (internal).  Layer: runtime
+ * model.  One struct gs_model per analysis: the target, the executable and
+ * its tables, the resolved runtime schema, the arena that owns results and
+ * the warnings.  Memory reads here fall through from the target to the
+ * executable's own file-backed segments (cores hold no read-only data). */
+#ifndef GS_MODEL_H
+#define GS_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "elffile.h"
+#include "gostuck.h"
+#include "pcln.h"
+#include "rtschema.h"
+#include "target.h"
+#include "util.h"
+
+struct gs_pccache;
+
+struct gs_model {
+	struct gs_arena *arena; /* owns every string and array of the report */
+	struct gs_target target;
+	struct gs_elf *exe;
+	struct gs_pcln *pcln;
+	struct gs_rtschema rs;
+	struct gs_pccache *pcc;
+	struct gs_options opts;
+
+	/* Release-dependent traceback rules, decided from the tables. */
+	bool trap_after_injected; /* 1.21+: frames after asyncPreempt/debugCall use the exact pc */
+
+	/* Runtime string tables read from the target. */
+	const char **waitreasons;
+	size_t nwaitreasons;
+	const char **statuses;
+	size_t nstatuses;
+
+	struct gs_vec warnings; /* const char * (arena) */
+	size_t nwarn_dropped;
+};
+
+/* Read n bytes at addr from the target, else from the executable's file.
+ * 0 or -1. */
+int gs_mem_read(const struct gs_model *m, uint64_t addr, void *buf, size_t n);
+int gs_mem_u64(const struct gs_model *m, uint64_t addr, uint64_t *out);
+
+/* Read a Go string header at addr and its bytes (at most maxlen) into the
+ * arena.  NULL when unreadable. */
+const char *gs_mem_gostring(struct gs_model *m, uint64_t addr, size_t maxlen);
+/* The same from a (ptr, len) pair already read. */
+const char *gs_mem_strdata(struct gs_model *m, uint64_t ptr, uint64_t len, size_t maxlen);
+
+/* Add a warning (printf-style); the first 1000 are kept, the rest counted. */
+void gs_model_warn(struct gs_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- unwind.c ---- */
+
+struct gs_unwind_start {
+	uint64_t pc, sp;
+	bool trap;        /* pc is exact (signal context), not a return address */
+	bool syscall;     /* started from g.syscallpc/sp */
+	uint64_t lo, hi;  /* stack bounds for the walk, 0/0 when unknown */
+};
+
+/* Unwind and symbolize a goroutine's stack as the runtime's traceback
+ * prints it (all frames, GOTRACEBACK=crash level).  Fills g->frames,
+ * g->nframes, g->frames_truncated, g->stack_error (per-object errors). */
+void gs_unwind(struct gs_model *m, const struct gs_unwind_start *st, struct gs_goroutine *g);
+
+/* From a thread's registers, find the signal context the runtime's
+ * sigtramp was entered with (the interrupted pc/sp).  0 or -1. */
+int gs_unwind_signal_context(struct gs_model *m, uint64_t pc, uint64_t sp, uint64_t *opc, uint64_t *osp);
+
+/* The name the runtime prints for a function (funcNameForPrint, and
+ * runtime.gopanic printed as "panic"); arena-owned or the input. */
+const char *gs_print_name(struct gs_model *m, const char *name);
+
+struct gs_pccache *gs_pccache_new(void);
+void gs_pccache_free(struct gs_pccache *c);
+
+/* ---- goroutines.c ---- */
+
+/* Walk allgs and fill the report's goroutines.  Fatal only when the
+ * scheduler's own globals are unreadable; everything per-goroutine
+ * becomes a warning or a per-goroutine error. */
+int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error *err);
+
+#endif
