@@ -174,9 +174,9 @@ static void read_labels(struct gs_model *m, uint64_t p, struct gs_goroutine *g)
 {
 	if (!p || !gs_rt_has(&m->rs, GS_RT_LABELMAP))
 		return;
-	struct gs_label *tmp = gs_arena_alloc(m->arena, MAX_LABELS * sizeof *tmp);
+	static _Thread_local struct gs_label tmp[MAX_LABELS];
 	size_t n;
-	if (m->rs.it[GS_RT_LABELMAP].tag == 0x13 /* DW_TAG_structure_type */)
+	if (m->rs.it[GS_RT_LABELMAP].tag == 0x13 /* DW_TAG_structure_type: 1.24+ */)
 		n = gs_rt_has(&m->rs, GS_RT_LABELMAP_LIST) ? labels_slice(m, p, tmp) : (size_t)-1;
 	else
 		n = labels_map(m, p, tmp);
@@ -186,7 +186,9 @@ static void read_labels(struct gs_model *m, uint64_t p, struct gs_goroutine *g)
 		return;
 	}
 	qsort(tmp, n, sizeof *tmp, label_cmp);
-	g->labels = tmp;
+	struct gs_label *own = gs_arena_alloc(m->arena, (n ? n : 1) * sizeof *own);
+	memcpy(own, tmp, n * sizeof *own);
+	g->labels = own;
 	g->nlabels = n;
 }
 

@@ -218,9 +218,10 @@ int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct g
 			Dwarf_Attribute a;
 			Dwarf_Word w;
 			it->found = true;
-			it->tag = dwarf_tag(&types[i]);
-			if (strip_type(&types[i], &st) == 0 && dwarf_attr(&st, DW_AT_byte_size, &a) &&
-			    dwarf_formudata(&a, &w) == 0)
+			if (strip_type(&types[i], &st) != 0)
+				continue;
+			it->tag = dwarf_tag(&st);
+			if (dwarf_attr(&st, DW_AT_byte_size, &a) && dwarf_formudata(&a, &w) == 0)
 				it->value = w;
 			continue;
 		}

@@ -64,7 +64,7 @@
 	X(C_FINGRUNNINGFINALIZER, CONST, "runtime.fingRunningFinalizer", NULL, 0)              \
 	/* pprof labels: a map until 1.23, a sorted slice of pairs from 1.24 */                \
 	X(LABELMAP, TYPE, "runtime/pprof.labelMap", NULL, 0)                                   \
-	X(LABELMAP_LIST, FIELD, "runtime/pprof.labelMap", "LabelSet.list|Set.list", 0)         \
+	X(LABELMAP_LIST, FIELD, "runtime/pprof.labelMap", "LabelSet.list|Set.List|Set.list", 0)         \
 	X(HMAP_COUNT, FIELD, "runtime.hmap", "count", 0)                                       \
 	X(HMAP_B, FIELD, "runtime.hmap", "B", 0)                                               \
 	X(HMAP_BUCKETS, FIELD, "runtime.hmap", "buckets", 0)                                   \
@@ -89,7 +89,7 @@ struct gs_rt_item {
 	uint64_t value; /* TYPE: byte size; FIELD: offset; GLOBAL: address; CONST: value */
 	uint64_t size;  /* FIELD: the member's byte size; GLOBAL: its type's byte size */
 	uint64_t count; /* GLOBAL of array type: number of elements */
-	int tag;        /* TYPE: DWARF tag of the named type (struct, typedef, ...) */
+	int tag;        /* TYPE: DWARF tag of the type under any typedefs (struct, pointer...) */
 };
 
 struct gs_rtschema {
