@@ -194,6 +194,12 @@ int gs_target_open_core(const char *path, struct gs_target *out, struct gs_error
 		goto fail;
 	}
 	size_t phnum;
+	if (eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize > c->size) {
+		gs_fail(err, GS_E_INPUT,
+		        "%s: core is truncated (%zu bytes, its program headers end at %llu): take the core again, with enough disk space",
+		        path, c->size, (unsigned long long)(eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize));
+		goto fail;
+	}
 	if (elf_getphdrnum(c->elf, &phnum) != 0 || phnum == 0) {
 		gs_fail(err, GS_E_INPUT, "%s: core has no program headers: it is corrupt", path);
 		goto fail;

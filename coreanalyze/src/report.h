@@ -1,0 +1,61 @@
+/* report.h - the report views: JSON (schema 1, spec/report-json.md) and
+ * text for people.
+ * Layer: report, the top of the library.  A view formats one report and its
+ * groups onto the FILE* it is given and nothing else: it never analyzes,
+ * never touches stdout/stderr on its own, never exits.  Output is streamed
+ * (one goroutine at a time), so memory does not grow with the report.
+ */
+#ifndef GS_REPORT_H
+#define GS_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "gostuck.h"
+
+struct gs_view_options {
+	bool all; /* text: also list groups made only of system goroutines */
+};
+
+/* Write the JSON report (schema GS_SCHEMA) of r, with the groups g (made
+ * from r), to out, followed by a newline.  opts may be NULL.
+ * Returns 0, or -1 when writing failed (ferror(out) or a failed fflush);
+ * errno is then left as the failing call set it.  Nothing is allocated. */
+int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups *g,
+                   const struct gs_view_options *opts);
+
+/* Write the text report of r and its groups g to out: a one-screen summary,
+ * then every group largest first, then the warnings.  opts may be NULL.
+ * Returns 0, or -1 when writing failed (errno as for gs_report_json) or
+ * memory for the summary's small tallies ran out (errno ENOMEM). */
+int gs_report_text(FILE *out, const struct gs_report *r, const struct gs_groups *g,
+                   const struct gs_view_options *opts);
+
+/* ---- shared by the views ---- */
+
+/* Counts of goroutines per distinct string (status or wait reason), in
+ * first-seen order; strings are borrowed from the report. */
+struct gs_report_tally {
+	struct gs_report_count {
+		const char *name;
+		size_t count;
+	} *items;
+	size_t n, cap;
+	size_t *slots; /* open-addressed index into items, SIZE_MAX when empty */
+	size_t nslots;
+};
+
+/* Count every goroutine of r by status (by_reason false) or by wait reason
+ * (true; goroutines without one are not counted).  Returns 0, or -1 out of
+ * memory.  Items end sorted by count, largest first, then by name.  Free
+ * with gs_report_tally_free. */
+int gs_report_tally(const struct gs_report *r, bool by_reason, struct gs_report_tally *t);
+void gs_report_tally_free(struct gs_report_tally *t);
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0 when the byte at p
+ * (>= 0x80) starts none.  Reads no further than a terminating NUL. */
+size_t gs_report_utf8_len(const unsigned char *p);
+
+#endif

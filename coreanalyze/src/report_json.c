@@ -1,0 +1,435 @@
+/* report_json.c - the JSON view: writes one report and its groups as the
+ * schema-1 object of spec/report-json.md, and the status / wait reason
+ * tallies both views use.  Layer: report.  It streams to the FILE* it is
+ * given (never builds the document in memory, so a million goroutines cost
+ * no memory here), escapes every string it did not write itself (target
+ * strings may hold any bytes), and never decides anything about goroutines:
+ * what it prints is what the report and the groups say.
+ */
+#define _GNU_SOURCE /* fputs_unlocked, fputc_unlocked */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+/* ---- tallies ---- */
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	return h;
+}
+
+static int tally_grow(struct gs_report_tally *t)
+{
+	size_t nslots = t->nslots ? t->nslots * 2 : 64;
+	size_t *slots = malloc(nslots * sizeof *slots);
+	if (!slots)
+		return -1;
+	memset(slots, 0xff, nslots * sizeof *slots);
+	for (size_t i = 0; i < t->n; i++) {
+		size_t s = (size_t)name_hash(t->items[i].name) & (nslots - 1);
+		while (slots[s] != SIZE_MAX)
+			s = (s + 1) & (nslots - 1);
+		slots[s] = i;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = nslots;
+	return 0;
+}
+
+static int tally_add(struct gs_report_tally *t, const char *name)
+{
+	if (2 * (t->n + 1) > t->nslots && tally_grow(t) < 0)
+		return -1;
+	size_t s = (size_t)name_hash(name) & (t->nslots - 1);
+	while (t->slots[s] != SIZE_MAX) {
+		struct gs_report_count *c = &t->items[t->slots[s]];
+		if (c->name == name || strcmp(c->name, name) == 0) {
+			c->count++;
+			return 0;
+		}
+		s = (s + 1) & (t->nslots - 1);
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 16;
+		void *p = realloc(t->items, cap * sizeof *t->items);
+		if (!p)
+			return -1;
+		t->items = p;
+		t->cap = cap;
+	}
+	t->items[t->n] = (struct gs_report_count){.name = name, .count = 1};
+	t->slots[s] = t->n++;
+	return 0;
+}
+
+static int count_cmp(const void *a, const void *b)
+{
+	const struct gs_report_count *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+int gs_report_tally(const struct gs_report *r, bool by_reason, struct gs_report_tally *t)
+{
+	memset(t, 0, sizeof *t);
+	for (size_t i = 0; i < r->ngoroutines; i++) {
+		const struct gs_goroutine *g = &r->goroutines[i];
+		const char *name = by_reason ? g->wait_reason : (g->status ? g->status : "unknown");
+		if (name && tally_add(t, name) < 0) {
+			gs_report_tally_free(t);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	if (t->n)
+		qsort(t->items, t->n, sizeof *t->items, count_cmp);
+	free(t->slots); /* the order changed: the index is stale */
+	t->slots = NULL;
+	t->nslots = 0;
+	return 0;
+}
+
+void gs_report_tally_free(struct gs_report_tally *t)
+{
+	free(t->items);
+	free(t->slots);
+	memset(t, 0, sizeof *t);
+}
+
+/* ---- JSON primitives ---- */
+
+static void put(FILE *f, const char *s)
+{
+	fputs_unlocked(s, f);
+}
+
+static void put_u64(FILE *f, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	*--p = 0;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fputs_unlocked(p, f);
+}
+
+static void put_i64(FILE *f, int64_t v)
+{
+	if (v < 0) {
+		fputc_unlocked('-', f);
+		put_u64(f, -(uint64_t)v);
+	} else {
+		put_u64(f, (uint64_t)v);
+	}
+}
+
+static void put_addr(FILE *f, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[24], *p = buf + sizeof buf;
+	*--p = 0;
+	*--p = '"';
+	do {
+		*--p = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	*--p = '"';
+	fputs_unlocked(p, f);
+}
+
+static void put_bool(FILE *f, bool b)
+{
+	put(f, b ? "true" : "false");
+}
+
+size_t gs_report_utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0; /* also stops at the terminating NUL */
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* A JSON string, or null for NULL.  Control characters, '"' and '\' are
+ * escaped; bytes that are not well-formed UTF-8 become U+FFFD, one each. */
+static void put_str(FILE *f, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (!s) {
+		put(f, "null");
+		return;
+	}
+	fputc_unlocked('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		unsigned char c = *p;
+		if (c >= 0x80) {
+			size_t n = gs_report_utf8_len(p);
+			if (n == 0) {
+				put(f, "\\ufffd");
+				p++;
+			} else {
+				fwrite_unlocked(p, 1, n, f);
+				p += n;
+			}
+			continue;
+		}
+		switch (c) {
+		case '"': put(f, "\\\""); break;
+		case '\\': put(f, "\\\\"); break;
+		case '\b': put(f, "\\b"); break;
+		case '\f': put(f, "\\f"); break;
+		case '\n': put(f, "\\n"); break;
+		case '\r': put(f, "\\r"); break;
+		case '\t': put(f, "\\t"); break;
+		default:
+			if (c < 0x20) {
+				char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+				put(f, esc);
+			} else {
+				fputc_unlocked((char)c, f);
+			}
+		}
+		p++;
+	}
+	fputc_unlocked('"', f);
+}
+
+/* ---- report pieces ---- */
+
+static void put_frame(FILE *f, const struct gs_frame *fr)
+{
+	put(f, "{\"func\":");
+	put_str(f, fr->func);
+	put(f, ",\"file\":");
+	put_str(f, fr->file);
+	put(f, ",\"line\":");
+	put_i64(f, fr->line);
+	put(f, ",\"pc\":");
+	put_addr(f, fr->pc);
+	put(f, ",\"inlined\":");
+	put_bool(f, fr->inlined);
+	fputc_unlocked('}', f);
+}
+
+static void put_frames(FILE *f, const struct gs_frame *frames, size_t n)
+{
+	fputc_unlocked('[', f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc_unlocked(',', f);
+		put_frame(f, &frames[i]);
+	}
+	fputc_unlocked(']', f);
+}
+
+/* created_by: the go statement, with its parent when known (parent < 0:
+ * not recorded, or members of a group differ). */
+static void put_created(FILE *f, const struct gs_frame *c, int64_t parent)
+{
+	if (!c) {
+		put(f, "null");
+		return;
+	}
+	put(f, "{\"func\":");
+	put_str(f, c->func);
+	put(f, ",\"file\":");
+	put_str(f, c->file);
+	put(f, ",\"line\":");
+	put_i64(f, c->line);
+	put(f, ",\"pc\":");
+	put_addr(f, c->pc);
+	put(f, ",\"parent_id\":");
+	if (parent < 0)
+		put(f, "null");
+	else
+		put_i64(f, parent);
+	fputc_unlocked('}', f);
+}
+
+static void put_goroutine(FILE *f, const struct gs_goroutine *g)
+{
+	put(f, "{\"id\":");
+	put_u64(f, g->id);
+	put(f, ",\"status\":");
+	put_str(f, g->status);
+	put(f, ",\"wait_reason\":");
+	put_str(f, g->wait_reason);
+	put(f, ",\"wait_minutes\":");
+	if (g->wait_minutes < 0)
+		put(f, "null");
+	else
+		put_i64(f, g->wait_minutes);
+	put(f, ",\"system\":");
+	put_bool(f, g->system);
+	put(f, ",\"frames\":");
+	put_frames(f, g->frames, g->nframes);
+	put(f, ",\"created_by\":");
+	put_created(f, g->has_created ? &g->created : NULL, g->parent_id);
+	put(f, ",\"wait_objects\":[],\"labels\":{");
+	for (size_t i = 0; i < g->nlabels; i++) {
+		if (i)
+			fputc_unlocked(',', f);
+		/* a key must be a string even when the target's is unreadable */
+		put_str(f, g->labels[i].key ? g->labels[i].key : "");
+		fputc_unlocked(':', f);
+		put_str(f, g->labels[i].value);
+	}
+	put(f, "},\"leak\":null}");
+}
+
+static void put_group(FILE *f, const struct gs_report *r, const struct gs_group *gp)
+{
+	put(f, "{\"key\":");
+	put_str(f, gp->key);
+	put(f, ",\"count\":");
+	put_u64(f, gp->count);
+	put(f, ",\"ids\":[");
+	for (size_t k = 0; k < gp->count; k++) {
+		if (k)
+			fputc_unlocked(',', f);
+		put_u64(f, r->goroutines[gp->members[k]].id);
+	}
+	put(f, "],\"status\":");
+	put_str(f, gp->status);
+	put(f, ",\"wait_reason\":");
+	put_str(f, gp->same_wait_reason ? gp->wait_reason : NULL);
+	put(f, ",\"frames\":");
+	if (gp->frames)
+		put_frames(f, gp->frames, gp->nframes);
+	else
+		put(f, "null");
+	put(f, ",\"created_by\":");
+	int64_t parent = -1;
+	if (gp->created && gp->count) {
+		parent = r->goroutines[gp->members[0]].parent_id;
+		for (size_t k = 1; k < gp->count && parent >= 0; k++)
+			if (r->goroutines[gp->members[k]].parent_id != parent)
+				parent = -1;
+	}
+	put_created(f, gp->created, parent);
+	put(f, ",\"leak\":null}");
+}
+
+static void put_tally(FILE *f, const struct gs_report_tally *t)
+{
+	fputc_unlocked('{', f);
+	for (size_t i = 0; i < t->n; i++) {
+		if (i)
+			fputc_unlocked(',', f);
+		put_str(f, t->items[i].name);
+		fputc_unlocked(':', f);
+		put_u64(f, t->items[i].count);
+	}
+	fputc_unlocked('}', f);
+}
+
+static const char *kind_name(enum gs_target_kind k)
+{
+	switch (k) {
+	case GS_TARGET_CORE: return "core";
+	case GS_TARGET_LIVE: return "live";
+	case GS_TARGET_DUMP: return "dump";
+	}
+	return NULL;
+}
+
+int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups *g,
+                   const struct gs_view_options *opts)
+{
+	(void)opts; /* JSON lists everything the report holds */
+	struct gs_report_tally by_status, by_reason;
+	if (gs_report_tally(r, false, &by_status) < 0)
+		return -1;
+	if (gs_report_tally(r, true, &by_reason) < 0) {
+		gs_report_tally_free(&by_status);
+		return -1;
+	}
+
+	flockfile(out);
+	put(out, "{\"schema\":");
+	put_u64(out, GS_SCHEMA);
+	put(out, ",\"tool\":\"gostuck\",\"version\":");
+	put_str(out, GS_VERSION);
+
+	put(out, ",\n\"target\":{\"kind\":");
+	put_str(out, kind_name(r->kind));
+	put(out, ",\"exe\":");
+	put_str(out, r->exe);
+	put(out, ",\"core\":");
+	put_str(out, r->core);
+	put(out, ",\"pid\":");
+	if (r->pid < 0)
+		put(out, "null");
+	else
+		put_i64(out, r->pid);
+	put(out, ",\"go_version\":");
+	put_str(out, r->go_version);
+	put(out, ",\"arch\":");
+	put_str(out, r->arch);
+	put(out, ",\"build_id\":");
+	put_str(out, r->build_id);
+
+	put(out, "},\n\"summary\":{\"goroutines\":");
+	put_u64(out, r->ngoroutines);
+	put(out, ",\"by_status\":");
+	put_tally(out, &by_status);
+	put(out, ",\"by_wait_reason\":");
+	put_tally(out, &by_reason);
+	put(out, ",\"leaks\":{\"definite\":0,\"suspect\":0}},\n\"goroutines\":[");
+	gs_report_tally_free(&by_status);
+	gs_report_tally_free(&by_reason);
+
+	for (size_t i = 0; i < r->ngoroutines; i++) {
+		put(out, i ? ",\n" : "\n");
+		put_goroutine(out, &r->goroutines[i]);
+	}
+	put(out, "],\n\"groups\":[");
+	for (size_t k = 0; g && k < g->ngroups; k++) {
+		put(out, k ? ",\n" : "\n");
+		put_group(out, r, &g->groups[k]);
+	}
+	put(out, "],\n\"warnings\":[");
+	for (size_t i = 0; i < r->nwarnings; i++) {
+		put(out, i ? ",\n" : "\n");
+		put_str(out, r->warnings[i]);
+	}
+	put(out, "]}\n");
+	funlockfile(out);
+
+	if (fflush(out) != 0 || ferror(out))
+		return -1;
+	return 0;
+}
