@@ -7,10 +7,6 @@
 
 #include "model.h"
 
-struct gs_analysis {
-	struct gs_model m;
-	struct gs_report r;
-};
 
 /* The core's read-only file-backed pages (the first page of each mapped
  * file) must equal the executable's bytes at the same addresses: the ELF
@@ -90,62 +86,94 @@ static bool is_go_binary(const struct gs_elf *e)
 	       gs_elf_symbol(e, "runtime.pclntab", NULL, NULL) == 0;
 }
 
-int gs_analyze_core(const char *exe, const char *core, const struct gs_options *opts, struct gs_analysis **out,
-                    struct gs_error *err)
+/* Open the executable's tables; the common first half of every analysis. */
+static int open_exe(struct gs_analysis *a, const char *exe, struct gs_error *err)
+{
+	struct gs_model *m = &a->m;
+	if (gs_elf_open(exe, &m->exe, err) != 0)
+		return -1;
+	if (gs_elf_type(m->exe) == ET_CORE)
+		return gs_fail(err, GS_E_USAGE, "%s is a core file; arguments are EXE CORE, executable first", exe);
+	if (!is_go_binary(m->exe))
+		return gs_fail(err, GS_E_INPUT, "%s: not a Go program (no Go symbol table); gostuck reads Go 1.19-1.27 programs",
+		               exe);
+	if (gs_elf_machine(m->exe) != EM_X86_64)
+		return gs_fail(err, GS_E_UNSUPPORTED, "%s: machine type %u; only x86-64 (amd64) programs are supported", exe,
+		               gs_elf_machine(m->exe));
+	if (gs_elf_type(m->exe) == ET_DYN)
+		return gs_fail(err, GS_E_UNSUPPORTED,
+		               "%s: position-independent (PIE) Go programs are not supported yet; rebuild with -buildmode=exe", exe);
+	if (gs_pcln_open(m->exe, &m->pcln, err) != 0)
+		return -1;
+	if (gs_rtschema_load(m->exe, &m->rs, err) != 0)
+		return -1;
+	m->trap_after_injected = gs_rt_has(&m->rs, GS_RT_UNWINDER);
+	return 0;
+}
+
+int gs_analysis_new(const char *exe, const struct gs_options *opts, struct gs_analysis **out, struct gs_error *err)
 {
 	struct gs_analysis *a = calloc(1, sizeof *a);
 	if (!a)
 		return gs_fail(err, GS_E_NOMEM, "out of memory");
 	struct gs_model *m = &a->m;
-	struct gs_report *r = &a->r;
 	m->arena = gs_arena_new();
 	gs_vec_init(&m->warnings, sizeof(const char *));
 	if (opts)
 		m->opts = *opts;
-	r->kind = GS_TARGET_CORE;
-	r->pid = -1;
-	r->exe = gs_arena_strdup(m->arena, exe);
-	r->core = gs_arena_strdup(m->arena, core);
+	a->r.pid = -1;
+	a->r.exe = gs_arena_strdup(m->arena, exe);
+	if (open_exe(a, exe, err) != 0) {
+		gs_analysis_close(a);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
 
-	if (gs_elf_open(exe, &m->exe, err) != 0)
-		goto fail;
-	if (gs_elf_type(m->exe) == ET_CORE) {
-		gs_fail(err, GS_E_USAGE, "%s is a core file; arguments are EXE CORE, executable first", exe);
-		goto fail;
-	}
-	if (!is_go_binary(m->exe)) {
-		gs_fail(err, GS_E_INPUT, "%s: not a Go program (no Go symbol table); gostuck reads Go 1.19-1.27 programs", exe);
-		goto fail;
-	}
-	if (gs_elf_machine(m->exe) != EM_X86_64) {
-		gs_fail(err, GS_E_UNSUPPORTED, "%s: machine type %u; only x86-64 (amd64) programs are supported", exe,
-		        gs_elf_machine(m->exe));
-		goto fail;
-	}
-	if (gs_elf_type(m->exe) == ET_DYN) {
-		gs_fail(err, GS_E_UNSUPPORTED, "%s: position-independent (PIE) Go programs are not supported yet; rebuild with -buildmode=exe", exe);
-		goto fail;
-	}
-	if (gs_pcln_open(m->exe, &m->pcln, err) != 0)
-		goto fail;
-	if (gs_rtschema_load(m->exe, &m->rs, err) != 0)
-		goto fail;
-	m->trap_after_injected = gs_rt_has(&m->rs, GS_RT_UNWINDER);
-	if (gs_target_open_core(core, &m->target, err) != 0)
-		goto fail;
-	if (check_match(m, exe, core, err) != 0)
-		goto fail;
+int gs_analysis_run(struct gs_analysis *a, struct gs_target *t, struct gs_error *err)
+{
+	struct gs_model *m = &a->m;
+	struct gs_report *r = &a->r;
+	m->target = *t;
+	t->ops = NULL; /* the analysis owns it now */
 	m->pcc = gs_pccache_new();
 	read_target_info(m, r);
-	if (gs_goroutines_read(m, r, err) != 0)
-		goto fail;
+	int rc = gs_goroutines_read(m, r, err);
+	/* Every read of the target is done: let it go (a live process resumes
+	 * here, before any formatting). */
+	gs_target_close(&m->target);
+	if (rc != 0)
+		return -1;
 	if (m->nwarn_dropped)
 		gs_model_warn(m, "%zu more warnings not shown", m->nwarn_dropped);
 	r->warnings = m->warnings.data;
 	r->nwarnings = m->warnings.len;
+	return 0;
+}
+
+int gs_analyze_core(const char *exe, const char *core, const struct gs_options *opts, struct gs_analysis **out,
+                    struct gs_error *err)
+{
+	struct gs_analysis *a;
+	struct gs_target t = { 0 };
+	if (gs_analysis_new(exe, opts, &a, err) != 0)
+		return -1;
+	a->r.kind = GS_TARGET_CORE;
+	a->r.core = gs_arena_strdup(a->m.arena, core);
+	if (gs_target_open_core(core, &t, err) != 0)
+		goto fail;
+	a->m.target = t; /* borrowed for the match check */
+	if (check_match(&a->m, exe, core, err) != 0)
+		goto fail;
+	a->m.target.ops = NULL;
+	if (gs_analysis_run(a, &t, err) != 0)
+		goto fail;
 	*out = a;
 	return 0;
 fail:
+	a->m.target.ops = NULL;
+	gs_target_close(&t);
 	gs_analysis_close(a);
 	return -1;
 }

@@ -86,4 +86,21 @@ void gs_pccache_free(struct gs_pccache *c);
  * becomes a warning or a per-goroutine error. */
 int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error *err);
 
+/* ---- analyze.c: the steps every front end's entry point shares ---- */
+
+struct gs_analysis {
+	struct gs_model m;
+	struct gs_report r;
+};
+
+/* Start an analysis of a program: open the executable, its pcln table and
+ * its runtime schema.  The caller then sets r.kind/core/pid and calls
+ * gs_analysis_run.  Fatal errors fill err; on error nothing is left open. */
+int gs_analysis_new(const char *exe, const struct gs_options *opts, struct gs_analysis **out, struct gs_error *err);
+
+/* Read everything the report needs from target t, which the analysis takes
+ * over and closes as soon as the reads are done (for a live process: the
+ * end of the pause), whatever the outcome.  0 or -1 (fatal). */
+int gs_analysis_run(struct gs_analysis *a, struct gs_target *t, struct gs_error *err);
+
 #endif
