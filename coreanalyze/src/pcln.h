@@ -64,7 +64,8 @@ uint64_t gs_pcln_textstart(const struct gs_pcln *p);
 int gs_pcln_find(const struct gs_pcln *p, uint64_t pc, struct gs_pcln_func *out);
 
 /* Lookup by exact linker name (linear the first time, then hashed).
- * Returns 0 or -1. */
+ * Returns 0 or -1.  The first call fills the (preallocated) index: do not
+ * make it from two threads at once. */
 int gs_pcln_find_name(const struct gs_pcln *p, const char *name, struct gs_pcln_func *out);
 
 /* SP delta at pc (pcsp table), as runtime.funcspdelta.  0 or -1 (no table /
@@ -78,8 +79,15 @@ int gs_pcln_fileline(const struct gs_pcln *p, const struct gs_pcln_func *f, uint
 
 /* The innermost inline-tree entry covering pc (pcdata _PCDATA_InlTreeIndex
  * with funcdata _FUNCDATA_InlTree), as the runtime's inline unwinder.
- * Returns 1 and *out when pc is in inlined code, 0 when it is not, -1 on a
- * corrupt table.  Walk outward by calling again with out->parentpc. */
+ * Returns 1 and *out when pc is in inlined code, 0 when it is not (also
+ * when the index table does not cover pc, as the runtime's non-strict
+ * lookup, or when gs_pcln_has_inline is false), -1 on a corrupt inline
+ * tree entry.  Walk outward by calling again with out->parentpc, and bound
+ * that walk: a corrupt tree can form a cycle.  Each level's file:line is
+ * gs_pcln_fileline at the pc that found it (pc, then each parentpc); the
+ * physical function's line is at the last parentpc.  Names are raw linker
+ * names: the runtime prints generic shapes as "[...]" (funcNameForPrint)
+ * and elides inlined wrappers (FuncIDWrapper, numbering per release). */
 int gs_pcln_inline(const struct gs_pcln *p, const struct gs_pcln_func *f, uint64_t pc,
                    struct gs_pcln_inl *out);
 
