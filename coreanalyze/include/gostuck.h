@@ -44,12 +44,54 @@ struct gs_frame {
 	const char *file; /* as compiled into the binary */
 	int64_t line;
 	uint64_t pc;      /* the frame's pc (a return address for callers) */
+	uint64_t sp;      /* the physical frame's stack pointer (0 for created_by) */
 	bool inlined;     /* an inlined call expanded from the next physical frame */
 };
 
 struct gs_label {
 	const char *key;
 	const char *value;
+};
+
+/* A runtime object goroutines block on (a channel, a mutex...), shared by
+ * all its waiters.  Unknown numbers are -1, unknown strings NULL. */
+struct gs_object {
+	const char *kind;      /* "chan", "mutex", "rwmutex", "waitgroup", "cond",
+	                        * "sema", "timer", "netpoll" */
+	uint64_t addr;         /* the object (for sync types: the struct, not its sema) */
+	const char *symbol;    /* "main.mu+0x8" when addr is inside a global, else NULL */
+	/* chan */
+	const char *elem_type; /* as the runtime's type descriptor names it */
+	int64_t cap, len;
+	int closed;            /* 0/1, -1 unknown */
+	const uint64_t *senders, *receivers; /* goroutine ids, ascending */
+	size_t nsenders, nreceivers;
+	/* sync primitives: the goroutines blocked on it, ascending ids */
+	const uint64_t *waiters;
+	size_t nwaiters;
+	int64_t state;         /* mutex state word, WaitGroup state (counter<<32|waiters), or -1 */
+	int locked;            /* mutex: 0/1, -1 unknown */
+	int64_t counter;       /* WaitGroup counter; RWMutex readerCount (negative while a
+	                        * writer waits, as the runtime keeps it); INT64_MIN unknown */
+	/* timer */
+	int64_t when;          /* runtime nanotime when it fires, -1 unknown */
+	int64_t fires_in_ms;   /* relative to the snapshot's newest timestamp, -1 unknown */
+	/* netpoll */
+	int64_t fd;
+	int reachable;         /* 1/0, -1 when not decided */
+};
+
+/* What one goroutine waits on: an object, and its role there. */
+struct gs_wait {
+	const char *kind;            /* the object's kind, or "nil_chan", "select_no_cases" */
+	const struct gs_object *obj; /* NULL when there is no object */
+	const char *dir;             /* chan: "send" or "recv"; NULL otherwise */
+	bool select_case;            /* one case of a select */
+};
+
+struct gs_leak {
+	const char *verdict; /* "definite" or "suspect" */
+	const char *reason;  /* one sentence */
 };
 
 /* A goroutine.  Strings that are unknown are NULL; numbers that are unknown
@@ -76,6 +118,10 @@ struct gs_goroutine {
 
 	const struct gs_label *labels; /* sorted by key */
 	size_t nlabels;
+
+	const struct gs_wait *waits;   /* what it is blocked on; empty when unknown */
+	size_t nwaits;
+	const struct gs_leak *leak;    /* NULL when not judged leaked */
 };
 
 enum gs_target_kind { GS_TARGET_CORE, GS_TARGET_LIVE, GS_TARGET_DUMP };

@@ -18,7 +18,15 @@ struct gs_seg {
 	uint64_t vaddr, memsz, offset, filesz;
 };
 
+struct gs_dsym {
+	uint64_t addr, size;
+	const char *name;
+};
+
 struct gs_elf {
+	struct gs_dsym *dsyms; /* data objects sorted by address, built on first use */
+	size_t ndsyms;
+	int dsyms_built;
 	char *path;
 	int fd;
 	const uint8_t *map;
@@ -116,6 +124,7 @@ void gs_elf_close(struct gs_elf *e)
 	if (e->fd >= 0)
 		close(e->fd);
 	free(e->segs);
+	free(e->dsyms);
 	free(e->path);
 	free(e);
 }
@@ -257,5 +266,65 @@ int gs_elf_go_build_id(const struct gs_elf *e, char *buf, size_t buflen)
 		return -1;
 	memcpy(buf, d, n);
 	buf[n] = 0;
+	return 0;
+}
+
+static int dsym_cmp(const void *a, const void *b)
+{
+	const struct gs_dsym *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void build_dsyms(struct gs_elf *e)
+{
+	e->dsyms_built = 1;
+	size_t cap = 0;
+	for (Elf_Scn *s = elf_nextscn(e->elf, NULL); s; s = elf_nextscn(e->elf, s)) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_SYMTAB || sh.sh_entsize == 0)
+			continue;
+		Elf_Data *d = elf_getdata(s, NULL);
+		if (!d)
+			continue;
+		size_t n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_size == 0)
+				continue;
+			const char *nm = elf_strptr(e->elf, sh.sh_link, sym.st_name);
+			if (!nm)
+				continue;
+			if (e->ndsyms == cap) {
+				cap = cap ? cap * 2 : 1024;
+				struct gs_dsym *t = realloc(e->dsyms, cap * sizeof *t);
+				if (!t)
+					return;
+				e->dsyms = t;
+			}
+			e->dsyms[e->ndsyms++] = (struct gs_dsym){ sym.st_value, sym.st_size, nm };
+		}
+	}
+	qsort(e->dsyms, e->ndsyms, sizeof *e->dsyms, dsym_cmp);
+}
+
+int gs_elf_data_symbol(struct gs_elf *e, uint64_t addr, const char **name, uint64_t *off)
+{
+	if (!e->dsyms_built)
+		build_dsyms(e);
+	size_t lo = 0, hi = e->ndsyms;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (e->dsyms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	const struct gs_dsym *d = &e->dsyms[lo - 1];
+	if (addr - d->addr >= d->size)
+		return -1;
+	*name = d->name;
+	*off = addr - d->addr;
 	return 0;
 }

@@ -40,6 +40,11 @@ int gs_elf_mapped(const struct gs_elf *e, uint64_t addr);
 /* A symbol's value and size from .symtab (or .dynsym); 0 or -1. */
 int gs_elf_symbol(const struct gs_elf *e, const char *name, uint64_t *addr, uint64_t *size);
 
+/* The data object (STT_OBJECT symbol) containing addr: its name (valid
+ * while e is open) and addr's offset in it.  0 or -1.  The first call
+ * indexes the symbol table. */
+int gs_elf_data_symbol(struct gs_elf *e, uint64_t addr, const char **name, uint64_t *off);
+
 /* GNU build ID as lower-case hex into buf (NUL-terminated); 0 or -1. */
 int gs_elf_build_id(const struct gs_elf *e, char *buf, size_t buflen);
 

@@ -241,7 +241,8 @@ static void read_created(struct gs_model *m, uint64_t gopc, struct gs_goroutine 
  * pc = sp = ^0 (tracebackothers), except that a running goroutine's
  * registers come from its thread, through the signal frame the runtime's
  * crash handler left on it. */
-static void walk_stack(struct gctx *c, struct gs_goroutine *g, const uint8_t *gb, size_t gsize, uint32_t base)
+static void walk_stack(struct gctx *c, struct gs_goroutine *g, const uint8_t *gb, size_t gsize, uint32_t base,
+                       struct gs_graw *raw)
 {
 	struct gs_model *m = c->m;
 	const struct gs_rtschema *rs = &m->rs;
@@ -282,7 +283,36 @@ static void walk_stack(struct gctx *c, struct gs_goroutine *g, const uint8_t *gb
 		st.trap = false;
 		st.syscall = false;
 	}
+	raw->sp = st.sp;
+	raw->hi = st.hi;
 	gs_unwind(m, &st, g);
+}
+
+/* The newest nanotime the runtime wrote that we know of: sched.lastpoll
+ * (0 while a thread blocks in netpoll), each P's sysmontick.schedwhen
+ * (sysmon's last look at it), runtimeInitTime.  Every one is a lower bound
+ * of the moment of the core. */
+static uint64_t newest_timestamp(struct gs_model *m)
+{
+	const struct gs_rtschema *rs = &m->rs;
+	uint64_t best = 0, v;
+	if (gs_rt_has(rs, GS_RT_SCHED) && gs_rt_has(rs, GS_RT_SCHED_LASTPOLL) &&
+	    gs_mem_u64(m, gs_rt_val(rs, GS_RT_SCHED) + gs_rt_val(rs, GS_RT_SCHED_LASTPOLL), &v) == 0 && (int64_t)v > 0)
+		best = v;
+	if (gs_rt_has(rs, GS_RT_RUNTIMEINITTIME) && gs_mem_u64(m, gs_rt_val(rs, GS_RT_RUNTIMEINITTIME), &v) == 0 &&
+	    (int64_t)v > 0 && v > best)
+		best = v;
+	uint64_t arr, n;
+	if (gs_rt_has(rs, GS_RT_ALLP) && gs_rt_has(rs, GS_RT_P_SCHEDWHEN) &&
+	    gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLP), &arr) == 0 && gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLP) + 8, &n) == 0) {
+		for (uint64_t i = 0; i < n && i < 4096; i++) {
+			uint64_t p;
+			if (gs_mem_u64(m, arr + 8 * i, &p) == 0 && p &&
+			    gs_mem_u64(m, p + gs_rt_val(rs, GS_RT_P_SCHEDWHEN), &v) == 0 && (int64_t)v > 0 && v > best)
+				best = v;
+		}
+	}
+	return best;
 }
 
 int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error *err)
@@ -327,6 +357,9 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 		               (unsigned long long)allgs);
 	}
 	struct gs_goroutine *gs = gs_arena_alloc(m->arena, (allglen ? allglen : 1) * sizeof *gs);
+	m->graw = calloc(allglen ? allglen : 1, sizeof *m->graw);
+	if (!m->graw)
+		abort();
 	size_t n = 0;
 	uint64_t newest = 0;
 	uint64_t sgrunning = gs_rt_val(rs, GS_RT_C_GRUNNING), sgsyscall = gs_rt_val(rs, GS_RT_C_GSYSCALL),
@@ -380,8 +413,12 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 		                      gs_rt_field(rs, GS_RT_G_RUNNINGCLEANUPS, gb, gsize));
 		read_created(m, gs_rt_field(rs, GS_RT_G_GOPC, gb, gsize), g);
 		read_labels(m, gs_rt_field(rs, GS_RT_G_LABELS, gb, gsize), g);
+		struct gs_graw *gr = &m->graw[n];
+		gr->waiting = gs_rt_field(rs, GS_RT_G_WAITING, gb, gsize);
+		gr->timer = gs_rt_field(rs, GS_RT_G_TIMER, gb, gsize);
+		gr->blocked = base == sgwaiting || leaked;
 		if (base != sgdead)
-			walk_stack(&c, g, gb, gsize, base);
+			walk_stack(&c, g, gb, gsize, base, gr);
 		else
 			g->frames = gs_arena_alloc(m->arena, sizeof(struct gs_frame));
 		if (g->stack_error)
@@ -394,11 +431,9 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 	/* A core has no clock: measure waits against the newest timestamp
 	 * the runtime recorded (a lower bound; goroutineheader prints whole
 	 * minutes, and nothing under one). */
-	uint64_t lastpoll = 0;
-	if (gs_rt_has(rs, GS_RT_SCHED) && gs_rt_has(rs, GS_RT_SCHED_LASTPOLL) &&
-	    gs_mem_u64(m, gs_rt_val(rs, GS_RT_SCHED) + gs_rt_val(rs, GS_RT_SCHED_LASTPOLL), &lastpoll) == 0 &&
-	    (int64_t)lastpoll > 0 && lastpoll > newest)
-		newest = lastpoll;
+	uint64_t t = newest_timestamp(m);
+	if (t > newest)
+		newest = t;
 	for (size_t i = 0; i < n; i++) {
 		if (waitsince[i] > 0 && newest >= (uint64_t)waitsince[i]) {
 			int64_t mins = (int64_t)((newest - (uint64_t)waitsince[i]) / 60000000000ull);
@@ -406,6 +441,7 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 				gs[i].wait_minutes = mins;
 		}
 	}
+	m->newest = newest;
 	free(waitsince);
 	free(gb);
 	free(gptrs);

@@ -17,6 +17,7 @@
 #include "util.h"
 
 struct gs_pccache;
+struct gs_dwidx;
 
 struct gs_model {
 	struct gs_arena *arena; /* owns every string and array of the report */
@@ -25,6 +26,7 @@ struct gs_model {
 	struct gs_pcln *pcln;
 	struct gs_rtschema rs;
 	struct gs_pccache *pcc;
+	struct gs_dwidx *dwidx; /* framevar.c's DWARF index, built on first use */
 	struct gs_options opts;
 
 	/* Release-dependent traceback rules, decided from the tables. */
@@ -35,6 +37,11 @@ struct gs_model {
 	size_t nwaitreasons;
 	const char **statuses;
 	size_t nstatuses;
+
+	/* Per goroutine (parallel to the report's goroutines): runtime fields
+	 * the later passes need.  malloc'd, freed with the model. */
+	struct gs_graw *graw;
+	uint64_t newest; /* the newest runtime timestamp seen (a core has no clock) */
 
 	struct gs_vec warnings; /* const char * (arena) */
 	size_t nwarn_dropped;
@@ -79,6 +86,13 @@ const char *gs_print_name(struct gs_model *m, const char *name);
 struct gs_pccache *gs_pccache_new(void);
 void gs_pccache_free(struct gs_pccache *c);
 
+struct gs_graw {
+	uint64_t waiting; /* g.waiting: the sudog chain of a blocked goroutine */
+	uint64_t timer;   /* g.timer */
+	uint64_t sp, hi;  /* where its live stack lies (sp..hi), 0 when unknown */
+	bool blocked;     /* waiting (or leaked) */
+};
+
 /* ---- goroutines.c ---- */
 
 /* Walk allgs and fill the report's goroutines.  Fatal only when the
@@ -102,5 +116,21 @@ int gs_analysis_new(const char *exe, const struct gs_options *opts, struct gs_an
  * over and closes as soon as the reads are done (for a live process: the
  * end of the pause), whatever the outcome.  0 or -1 (fatal). */
 int gs_analysis_run(struct gs_analysis *a, struct gs_target *t, struct gs_error *err);
+
+/* ---- framevar.c ---- */
+
+/* The 8-byte value of parameter or local var in physical frame fr, where
+ * DWARF says it is spilled to the stack at fr->pc.  0, or -1 when it is
+ * unknown there (not in DWARF, in a register, unreadable). */
+int gs_framevar_u64(struct gs_model *m, const struct gs_frame *fr, const char *var, uint64_t *out);
+void gs_dwidx_free(struct gs_dwidx *x);
+
+/* ---- waitobj.c ---- */
+
+/* Resolve what every blocked goroutine waits on (channels, select cases,
+ * sync primitives, timers, poll descriptors) and fill g->waits.  Indexes
+ * the semaphore table, channel queues and poll descriptors once each, so
+ * the pass is linear in goroutines.  Problems become warnings. */
+void gs_waits_resolve(struct gs_model *m, struct gs_report *r);
 
 #endif

@@ -279,6 +279,111 @@ static void put_created(FILE *f, const struct gs_frame *c, int64_t parent)
 	fputc_unlocked('}', f);
 }
 
+static void put_ids(FILE *f, const uint64_t *ids, size_t n)
+{
+	fputc_unlocked('[', f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc_unlocked(',', f);
+		put_u64(f, ids[i]);
+	}
+	fputc_unlocked(']', f);
+}
+
+static void put_opt_i64(FILE *f, const char *key, int64_t v)
+{
+	put(f, key);
+	if (v < 0)
+		put(f, "null");
+	else
+		put_i64(f, v);
+}
+
+static void put_tri(FILE *f, const char *key, int v)
+{
+	put(f, key);
+	if (v < 0)
+		put(f, "null");
+	else
+		put_bool(f, v != 0);
+}
+
+/* A wait object: kind and addr always; the fields of its kind after. */
+static void put_wait(FILE *f, const struct gs_wait *w)
+{
+	const struct gs_object *o = w->obj;
+	put(f, "{\"kind\":");
+	put_str(f, w->kind);
+	put(f, ",\"addr\":");
+	if (o && o->addr)
+		put_addr(f, o->addr);
+	else
+		put(f, "null");
+	if (o && o->symbol) {
+		put(f, ",\"symbol\":");
+		put_str(f, o->symbol);
+	}
+	if (w->dir) {
+		put(f, ",\"dir\":");
+		put_str(f, w->dir);
+	}
+	if (w->select_case)
+		put(f, ",\"select_case\":true");
+	if (o && !strcmp(o->kind, "chan")) {
+		put(f, ",\"elem_type\":");
+		put_str(f, o->elem_type);
+		put_opt_i64(f, ",\"cap\":", o->cap);
+		put_opt_i64(f, ",\"len\":", o->len);
+		put_tri(f, ",\"closed\":", o->closed);
+		put(f, ",\"senders\":");
+		put_ids(f, o->senders, o->nsenders);
+		put(f, ",\"receivers\":");
+		put_ids(f, o->receivers, o->nreceivers);
+	} else if (o && (!strcmp(o->kind, "mutex") || !strcmp(o->kind, "rwmutex") || !strcmp(o->kind, "waitgroup") ||
+	                 !strcmp(o->kind, "cond") || !strcmp(o->kind, "sema"))) {
+		put(f, ",\"waiters\":");
+		put_ids(f, o->waiters, o->nwaiters);
+		if (!strcmp(o->kind, "mutex") || !strcmp(o->kind, "rwmutex")) {
+			put_tri(f, ",\"locked\":", o->locked);
+			if (o->state >= 0) {
+				put(f, ",\"state\":");
+				put_i64(f, o->state);
+			}
+		}
+		if (!strcmp(o->kind, "rwmutex") || !strcmp(o->kind, "waitgroup")) {
+			put(f, !strcmp(o->kind, "rwmutex") ? ",\"reader_count\":" : ",\"counter\":");
+			if (o->counter == INT64_MIN)
+				put(f, "null");
+			else
+				put_i64(f, o->counter);
+		}
+	} else if (o && !strcmp(o->kind, "timer")) {
+		put_opt_i64(f, ",\"when\":", o->when);
+		put(f, ",\"fires_in_ms\":");
+		if (o->when < 0)
+			put(f, "null");
+		else
+			put_i64(f, o->fires_in_ms);
+	} else if (o && !strcmp(o->kind, "netpoll")) {
+		put_opt_i64(f, ",\"fd\":", o->fd);
+	}
+	put_tri(f, ",\"reachable\":", o ? o->reachable : -1);
+	fputc_unlocked('}', f);
+}
+
+static void put_leak(FILE *f, const struct gs_leak *l)
+{
+	if (!l) {
+		put(f, "null");
+		return;
+	}
+	put(f, "{\"verdict\":");
+	put_str(f, l->verdict);
+	put(f, ",\"reason\":");
+	put_str(f, l->reason);
+	fputc_unlocked('}', f);
+}
+
 static void put_goroutine(FILE *f, const struct gs_goroutine *g)
 {
 	put(f, "{\"id\":");
@@ -298,7 +403,13 @@ static void put_goroutine(FILE *f, const struct gs_goroutine *g)
 	put_frames(f, g->frames, g->nframes);
 	put(f, ",\"created_by\":");
 	put_created(f, g->has_created ? &g->created : NULL, g->parent_id);
-	put(f, ",\"wait_objects\":[],\"labels\":{");
+	put(f, ",\"wait_objects\":[");
+	for (size_t i = 0; i < g->nwaits; i++) {
+		if (i)
+			fputc_unlocked(',', f);
+		put_wait(f, &g->waits[i]);
+	}
+	put(f, "],\"labels\":{");
 	for (size_t i = 0; i < g->nlabels; i++) {
 		if (i)
 			fputc_unlocked(',', f);
@@ -307,7 +418,9 @@ static void put_goroutine(FILE *f, const struct gs_goroutine *g)
 		fputc_unlocked(':', f);
 		put_str(f, g->labels[i].value);
 	}
-	put(f, "},\"leak\":null}");
+	put(f, "},\"leak\":");
+	put_leak(f, g->leak);
+	fputc_unlocked('}', f);
 }
 
 static void put_group(FILE *f, const struct gs_report *r, const struct gs_group *gp)

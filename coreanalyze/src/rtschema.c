@@ -136,6 +136,20 @@ static void global_type(Dwarf_Die *var, struct gs_rt_item *it)
 		it->count = w + 1;
 }
 
+/* True when n is one of the '|'-separated alternatives of pattern. */
+static bool name_matches(const char *pattern, const char *n)
+{
+	size_t nl = strlen(n);
+	for (const char *p = pattern; p;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == nl && memcmp(p, n, len) == 0)
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
 int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct gs_error *err)
 {
 	memset(out, 0, sizeof *out);
@@ -162,7 +176,7 @@ int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct g
 				int tag = dwarf_tag(&d);
 				for (int i = 0; i < GS_RT_COUNT; i++) {
 					const struct schema_def *sd = &defs[i];
-					if (strcmp(n, sd->name) != 0)
+					if (!name_matches(sd->name, n))
 						continue;
 					struct gs_rt_item *it = &out->it[i];
 					switch (sd->kind) {

@@ -47,6 +47,9 @@
 	X(ALLM, GLOBAL, "runtime.allm", NULL, 1)                                               \
 	X(SCHED, GLOBAL, "runtime.sched", NULL, 0)                                             \
 	X(SCHED_LASTPOLL, FIELD, "runtime.schedt", "lastpoll.value|lastpoll", 0)               \
+	X(ALLP, GLOBAL, "runtime.allp", NULL, 0)                                               \
+	X(P_SCHEDWHEN, FIELD, "runtime.p", "sysmontick.schedwhen", 0)                          \
+	X(RUNTIMEINITTIME, GLOBAL, "runtime.runtimeInitTime", NULL, 0)                         \
 	X(BUILDVERSION, GLOBAL, "runtime.buildVersion", NULL, 0)                               \
 	X(MODINFO, GLOBAL, "runtime.modinfo", NULL, 0)                                         \
 	X(WAITREASONSTRINGS, GLOBAL, "runtime.waitReasonStrings", NULL, 1)                     \
@@ -54,6 +57,43 @@
 	X(FINGSTATUS, GLOBAL, "runtime.fingStatus", NULL, 0) /* 1.21+ (atomic.Uint32) */      \
 	X(FINGRUNNING, GLOBAL, "runtime.fingRunning", NULL, 0) /* 1.19 (bool) */              \
 	X(UNWINDER, TYPE, "runtime.unwinder", NULL, 0) /* the 1.21+ traceback unwinder */       \
+	/* what goroutines wait on (waitobj.c) */                                             \
+	X(G_WAITING, FIELD, "runtime.g", "waiting", 0)                                         \
+	X(G_TIMER, FIELD, "runtime.g", "timer", 0)                                             \
+	X(SUDOG, TYPE, "runtime.sudog", NULL, 0)                                               \
+	X(SUDOG_G, FIELD, "runtime.sudog", "g", 0)                                             \
+	X(SUDOG_NEXT, FIELD, "runtime.sudog", "next", 0)                                       \
+	X(SUDOG_PREV, FIELD, "runtime.sudog", "prev", 0)                                       \
+	X(SUDOG_ELEM, FIELD, "runtime.sudog", "elem.vu|elem", 0) /* 1.26 wraps it */           \
+	X(SUDOG_WAITLINK, FIELD, "runtime.sudog", "waitlink", 0)                               \
+	X(SUDOG_C, FIELD, "runtime.sudog", "c.maybeTraceablePtr.vu|c", 0)                      \
+	X(SUDOG_ISSELECT, FIELD, "runtime.sudog", "isSelect", 0)                               \
+	X(HCHAN, TYPE, "runtime.hchan", NULL, 0)                                               \
+	X(HCHAN_QCOUNT, FIELD, "runtime.hchan", "qcount", 0)                                   \
+	X(HCHAN_DATAQSIZ, FIELD, "runtime.hchan", "dataqsiz", 0)                               \
+	X(HCHAN_CLOSED, FIELD, "runtime.hchan", "closed", 0)                                   \
+	X(HCHAN_ELEMTYPE, FIELD, "runtime.hchan", "elemtype", 0)                               \
+	X(HCHAN_RECVQ, FIELD, "runtime.hchan", "recvq.first", 0)                               \
+	X(HCHAN_SENDQ, FIELD, "runtime.hchan", "sendq.first", 0)                               \
+	X(TYPE_STR, FIELD, "internal/abi.Type|runtime._type", "Str|str", 0)                    \
+	X(TYPE_TFLAG, FIELD, "internal/abi.Type|runtime._type", "TFlag|tflag", 0)              \
+	X(C_TFLAGEXTRASTAR, CONST, "internal/abi.TFlagExtraStar|runtime.tflagExtraStar", NULL, 0) \
+	X(FIRSTMODULEDATA, GLOBAL, "runtime.firstmoduledata", NULL, 0)                        \
+	X(MODULEDATA_TYPES, FIELD, "runtime.moduledata", "types", 0)                           \
+	X(SEMTABLE, GLOBAL, "runtime.semtable", NULL, 0)                                       \
+	X(SEMAROOT_TREAP, FIELD, "runtime.semaRoot", "treap", 0)                               \
+	X(MUTEX_STATE, FIELD, "sync.Mutex", "mu.state|state", 0)                               \
+	X(MUTEX_SEMA, FIELD, "sync.Mutex", "mu.sema|sema", 0)                                  \
+	X(RWMUTEX_WRITERSEM, FIELD, "sync.RWMutex", "writerSem", 0)                            \
+	X(RWMUTEX_READERSEM, FIELD, "sync.RWMutex", "readerSem", 0)                            \
+	X(RWMUTEX_W, FIELD, "sync.RWMutex", "w", 0)                                            \
+	X(RWMUTEX_READERCOUNT, FIELD, "sync.RWMutex", "readerCount.v|readerCount", 0)          \
+	X(WAITGROUP_STATE, FIELD, "sync.WaitGroup", "state.v|state1", 0)                       \
+	X(WAITGROUP_SEMA, FIELD, "sync.WaitGroup", "sema|state2", 0)                           \
+	X(COND_NOTIFY, FIELD, "sync.Cond", "notify", 0)                                        \
+	X(NOTIFYLIST_HEAD, FIELD, "runtime.notifyList", "head", 0)                             \
+	X(FD_SYSFD, FIELD, "internal/poll.FD", "Sysfd", 0)                                     \
+	X(TIMER_WHEN, FIELD, "runtime.timer", "when", 0)                                       \
 	/* constants */                                                                        \
 	X(C_GRUNNING, CONST, "runtime._Grunning", NULL, 1)                                     \
 	X(C_GSYSCALL, CONST, "runtime._Gsyscall", NULL, 1)                                     \

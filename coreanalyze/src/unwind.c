@@ -204,8 +204,11 @@ void gs_unwind(struct gs_model *m, const struct gs_unwind_start *st, struct gs_g
 			error = gs_arena_printf(m->arena, "unknown pc %#llx", (unsigned long long)pc);
 			break;
 		}
-		for (size_t i = 0; i < e->nframes && v.len < max; i++)
-			*(struct gs_frame *)gs_vec_push(&v) = e->frames[i];
+		for (size_t i = 0; i < e->nframes && v.len < max; i++) {
+			struct gs_frame *fr = gs_vec_push(&v);
+			*fr = e->frames[i];
+			fr->sp = sp;
+		}
 		if (e->flag & GS_FUNCFLAG_TOPFRAME)
 			break; /* runtime.goexit, mstart, rt0_go: the top of the stack */
 		/* An SP-writing function (gogo, systemstack...) cannot be unwound

@@ -120,3 +120,73 @@ void gs_vec_free(struct gs_vec *v)
 	v->data = NULL;
 	v->len = v->cap = 0;
 }
+
+static size_t map_hash(uint64_t k)
+{
+	k ^= k >> 31;
+	k *= 0x7fb5d329728ea185ULL;
+	k ^= k >> 27;
+	return (size_t)k;
+}
+
+void gs_map_init(struct gs_map *m)
+{
+	memset(m, 0, sizeof *m);
+}
+
+void gs_map_free(struct gs_map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+static void map_grow(struct gs_map *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 64;
+	uint64_t *k = calloc(cap, sizeof *k), *v = calloc(cap, sizeof *v);
+	if (!k || !v)
+		abort();
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->keys[i])
+			continue;
+		size_t j = map_hash(m->keys[i]) & (cap - 1);
+		while (k[j])
+			j = (j + 1) & (cap - 1);
+		k[j] = m->keys[i];
+		v[j] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = k;
+	m->vals = v;
+	m->cap = cap;
+}
+
+void gs_map_put(struct gs_map *m, uint64_t key, uint64_t val)
+{
+	if ((m->len + 1) * 2 > m->cap)
+		map_grow(m);
+	size_t j = map_hash(key) & (m->cap - 1);
+	while (m->keys[j] && m->keys[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	if (!m->keys[j])
+		m->len++;
+	m->keys[j] = key;
+	m->vals[j] = val;
+}
+
+int gs_map_get(const struct gs_map *m, uint64_t key, uint64_t *val)
+{
+	if (!m->cap)
+		return 0;
+	size_t j = map_hash(key) & (m->cap - 1);
+	while (m->keys[j]) {
+		if (m->keys[j] == key) {
+			*val = m->vals[j];
+			return 1;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	return 0;
+}

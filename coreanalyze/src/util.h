@@ -36,4 +36,17 @@ static inline uint16_t gs_le16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2);
 static inline uint32_t gs_le32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static inline uint64_t gs_le64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
+
+
+/* A map from non-zero 64-bit keys to 64-bit values (open addressing). */
+struct gs_map {
+	uint64_t *keys, *vals;
+	size_t cap, len;
+};
+void gs_map_init(struct gs_map *m);
+void gs_map_free(struct gs_map *m);
+/* Insert or overwrite; key must be non-zero. */
+void gs_map_put(struct gs_map *m, uint64_t key, uint64_t val);
+/* 1 and *val when present, else 0. */
+int gs_map_get(const struct gs_map *m, uint64_t key, uint64_t *val);
 #endif
