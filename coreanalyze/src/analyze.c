@@ -140,8 +140,10 @@ int gs_analysis_run(struct gs_analysis *a, struct gs_target *t, struct gs_error 
 	m->pcc = gs_pccache_new();
 	read_target_info(m, r);
 	int rc = gs_goroutines_read(m, r, err);
-	if (rc == 0)
+	if (rc == 0) {
 		gs_waits_resolve(m, r);
+		gs_reach_leaks(m, r);
+	}
 	/* Every read of the target is done: let it go (a live process resumes
 	 * here, before any formatting). */
 	gs_target_close(&m->target);
@@ -194,6 +196,7 @@ void gs_analysis_close(struct gs_analysis *a)
 	gs_pccache_free(m->pcc);
 	gs_dwidx_free(m->dwidx);
 	free(m->graw);
+	gs_map_free(&m->sudogs);
 	if (m->pcln)
 		gs_pcln_close(m->pcln);
 	gs_elf_close(m->exe);

@@ -42,6 +42,7 @@ struct gs_model {
 	 * the later passes need.  malloc'd, freed with the model. */
 	struct gs_graw *graw;
 	uint64_t newest; /* the newest runtime timestamp seen (a core has no clock) */
+	struct gs_map sudogs; /* every sudog address waitobj.c visited (their c/elem are not followed) */
 
 	struct gs_vec warnings; /* const char * (arena) */
 	size_t nwarn_dropped;
@@ -132,5 +133,12 @@ void gs_dwidx_free(struct gs_dwidx *x);
  * the semaphore table, channel queues and poll descriptors once each, so
  * the pass is linear in goroutines.  Problems become warnings. */
 void gs_waits_resolve(struct gs_model *m, struct gs_report *r);
+
+/* ---- reach.c ---- */
+
+/* Leak verdicts by reachability (the goroutine-leak profile's criterion):
+ * sets g->leak to "definite" and each wait object's reachable.  Needs
+ * gs_waits_resolve first.  Problems become warnings. */
+void gs_reach_leaks(struct gs_model *m, struct gs_report *r);
 
 #endif

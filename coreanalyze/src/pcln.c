@@ -591,3 +591,27 @@ int gs_pcln_inline(const struct gs_pcln *p, const struct gs_pcln_func *f, uint64
 	out->parentpc = f->entry + (uint32_t)parentpc;
 	return 1;
 }
+
+int gs_pcln_pcdata(const struct gs_pcln *p, const struct gs_pcln_func *f, uint32_t table, uint64_t pc, int32_t *out)
+{
+	uint32_t npcdata = func_word(f, 28);
+	if (table >= npcdata)
+		return -1;
+	uint32_t off = func_word(f, p->funchdr + 4 * (size_t)table);
+	if (off == 0)
+		return -1;
+	return pcvalue(p, f, off, pc, out) ? -1 : 0;
+}
+
+int gs_pcln_funcdata(const struct gs_pcln *p, const struct gs_pcln_func *f, uint32_t index, uint64_t *addr)
+{
+	uint32_t npcdata = func_word(f, 28);
+	uint8_t nfuncdata = f->raw[p->funchdr - 1];
+	if (!p->has_gofunc || index >= nfuncdata)
+		return -1;
+	uint32_t off = func_word(f, p->funchdr + 4 * ((size_t)npcdata + index));
+	if (off == UINT32_MAX)
+		return -1;
+	*addr = p->gofunc + off;
+	return 0;
+}

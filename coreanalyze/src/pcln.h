@@ -91,6 +91,14 @@ int gs_pcln_fileline(const struct gs_pcln *p, const struct gs_pcln_func *f, uint
 int gs_pcln_inline(const struct gs_pcln *p, const struct gs_pcln_func *f, uint64_t pc,
                    struct gs_pcln_inl *out);
 
+/* The value of pcdata table `table` (abi.PCDATA_*) at pc.  0, or -1 when
+ * the function has no such table or pc is outside it. */
+int gs_pcln_pcdata(const struct gs_pcln *p, const struct gs_pcln_func *f, uint32_t table, uint64_t pc, int32_t *out);
+
+/* The address (in the executable's image) of funcdata `index`
+ * (abi.FUNCDATA_*).  0, or -1 when absent. */
+int gs_pcln_funcdata(const struct gs_pcln *p, const struct gs_pcln_func *f, uint32_t index, uint64_t *addr);
+
 /* Number of functions, and the i-th one (for tests and indexes). */
 uint32_t gs_pcln_nfunc(const struct gs_pcln *p);
 int gs_pcln_func_at(const struct gs_pcln *p, uint32_t i, struct gs_pcln_func *out);

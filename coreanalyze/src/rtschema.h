@@ -93,6 +93,23 @@
 	X(COND_NOTIFY, FIELD, "sync.Cond", "notify", 0)                                        \
 	X(NOTIFYLIST_HEAD, FIELD, "runtime.notifyList", "head", 0)                             \
 	X(FD_SYSFD, FIELD, "internal/poll.FD", "Sysfd", 0)                                     \
+	/* the heap, for reachability (reach.c) */                                           \
+	X(MHEAP, GLOBAL, "runtime.mheap_", NULL, 0)                                            \
+	X(MHEAP_ARENAS, FIELD, "runtime.mheap", "arenas", 0)                                   \
+	X(HEAPARENA_SPANS, FIELD, "runtime.heapArena", "spans", 0)                             \
+	X(MSPAN_STARTADDR, FIELD, "runtime.mspan", "startAddr", 0)                             \
+	X(MSPAN_NPAGES, FIELD, "runtime.mspan", "npages", 0)                                   \
+	X(MSPAN_ELEMSIZE, FIELD, "runtime.mspan", "elemsize", 0)                               \
+	X(MSPAN_SPANCLASS, FIELD, "runtime.mspan", "spanclass", 0)                             \
+	X(MSPAN_STATE, FIELD, "runtime.mspan", "state.s.value|state.s", 0)                     \
+	X(C_MSPANINUSE, CONST, "runtime.mSpanInUse", NULL, 0)                                  \
+	X(C_PAGESIZE, CONST, "runtime.pageSize|runtime._PageSize", NULL, 0)                    \
+	X(C_PAGESPERARENA, CONST, "runtime.pagesPerArena", NULL, 0)                            \
+	X(C_HEAPARENABYTES, CONST, "runtime.heapArenaBytes", NULL, 0)                          \
+	X(C_ARENAL2BITS, CONST, "runtime.arenaL2Bits", NULL, 0)                                \
+	X(C_ARENAL1BITS, CONST, "runtime.arenaL1Bits", NULL, 0)                                \
+	X(SUDOG_CFIELD, FIELD, "runtime.sudog", "c", 0)                                        \
+	X(SUDOG_ELEMFIELD, FIELD, "runtime.sudog", "elem", 0)                                  \
 	X(TIMER_WHEN, FIELD, "runtime.timer", "when", 0)                                       \
 	/* constants */                                                                        \
 	X(C_GRUNNING, CONST, "runtime._Grunning", NULL, 1)                                     \

@@ -147,6 +147,7 @@ static struct objbuild *chan_obj(struct wctx *c, uint64_t ch)
 		for (size_t n = 0; s && qok && n < MAX_CHAIN && c->budget; n++, c->budget--) {
 			uint64_t id, g = field(c, s, GS_RT_SUDOG_G, &qok);
 			gs_map_put(&c->sudogdir, s, q == 0 ? 1 : 2);
+			gs_map_put(&c->m->sudogs, s, 1);
 			if (goid_of(c, g, &id))
 				*(uint64_t *)gs_vec_push(ids) = id;
 			s = field(c, s, GS_RT_SUDOG_NEXT, &qok);
@@ -185,6 +186,7 @@ static void index_semtable(struct wctx *c)
 			uint64_t addr = field(c, node, GS_RT_SUDOG_ELEM, &ok);
 			for (uint64_t s = node; s && ok && c->budget; c->budget--) {
 				uint64_t g = field(c, s, GS_RT_SUDOG_G, &ok);
+				gs_map_put(&m->sudogs, s, 1);
 				if (g && ok)
 					gs_map_put(&c->semaddr, g, addr);
 				s = field(c, s, GS_RT_SUDOG_WAITLINK, &ok);
@@ -276,6 +278,7 @@ static uint64_t cond_of(struct wctx *c, const struct gs_goroutine *g, const stru
 				continue;
 			for (uint64_t t = s; t && ok && n-- > 0;) {
 				uint64_t gp = field(c, t, GS_RT_SUDOG_G, &ok);
+				gs_map_put(&m->sudogs, t, 1);
 				if (gp)
 					gs_map_put(&c->condof, gp, list);
 				t = field(c, t, GS_RT_SUDOG_NEXT, &ok);
@@ -367,6 +370,7 @@ static void chan_waits(struct wctx *c, size_t gi, const char *wr, struct gs_vec 
 		uint64_t ch = field(c, s, GS_RT_SUDOG_C, &ok);
 		if (!ok || !ch)
 			break;
+		gs_map_put(&c->m->sudogs, s, 1);
 		struct objbuild *b = chan_obj(c, ch);
 		struct gs_wait *w = add_wait(c, v, "chan", b);
 		uint64_t d = 0;
@@ -453,6 +457,8 @@ void gs_waits_resolve(struct gs_model *m, struct gs_report *r)
 			 * (elem); before, it has to be found (cond_of). */
 			bool ok = true;
 			uint64_t l = m->graw[i].waiting ? field(&c, m->graw[i].waiting, GS_RT_SUDOG_ELEM, &ok) : 0, cv = 0;
+			if (m->graw[i].waiting)
+				gs_map_put(&m->sudogs, m->graw[i].waiting, 1);
 			const struct gs_frame *fr = find_frame(g, "sync.(*Cond).Wait", false);
 			if (!ok || !l)
 				l = cond_of(&c, g, fr);

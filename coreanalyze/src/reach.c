@@ -1,0 +1,470 @@
+/* reach.c - which blocked goroutines are leaked: the criterion of Go 1.26's
+ * goroutine-leak profile (runtime/mgc.go: isMaybeRunnable,
+ * findGoroutineLeaks), applied to a snapshot of any release.  Layer:
+ * runtime model.
+ *
+ * A goroutine blocked on a channel, a select, or a sync.Mutex / RWMutex /
+ * WaitGroup / Cond can run again only if something that runs can reach the
+ * object.  Marking starts from the roots the GC uses - the data and bss of
+ * the program, and the stacks of goroutines that are not blocked that way -
+ * follows heap pointers, and never follows a sudog's c or elem (the runtime
+ * makes those untraceable for the detection), so a blocked goroutine does
+ * not keep its own object alive.  A blocked goroutine whose object gets
+ * marked, or lies outside the heap (a global, a stack), may run: its stack
+ * becomes a root.  At the fixpoint the rest are leaked.  Nil-channel waits
+ * and select {} are leaked by definition, except the main goroutine's
+ * select {} (the runtime excludes that idiom too).
+ *
+ * Stack frames are scanned precisely, with the compiler's pointer maps
+ * (the locals and args bitmaps at the frame's stack-map index, as
+ * runtime.scanframeworker), so a dead local does not keep a channel
+ * alive; stack objects, frames without maps and the interrupted frame of
+ * a running goroutine are scanned conservatively.  Heap objects are
+ * scanned conservatively too (no heap bitmaps), except noscan spans.
+ * Conservative scanning can only make an object look reachable: it can
+ * cost a leak verdict, never call a live goroutine leaked. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model.h"
+
+/* amd64's arenaBaseOffset (runtime/malloc.go): heap addresses are indexed
+ * from here, wrapping, so that the 48-bit address space maps to indexes
+ * 0..2^22.  An architecture constant, not in DWARF. */
+#define AMD64_ARENA_BASE_OFFSET 0xffff800000000000ull
+#define SCAN_CHUNK 65536
+
+struct spaninfo {
+	uint64_t start, end, elemsize;
+	bool inuse, scan;
+};
+
+struct rctx {
+	struct gs_model *m;
+	const struct gs_rtschema *rs;
+	uint64_t l2arr;     /* mheap_.arenas[0] */
+	unsigned logarena;  /* log2(heapArenaBytes) */
+	uint64_t nl2;       /* 1 << arenaL2Bits */
+	struct gs_map spans;    /* span address -> index+1 into spanv */
+	struct gs_vec spanv;    /* struct spaninfo */
+	struct gs_map arenas;   /* arena index + 1 -> heapArena address (0: none) + 1 */
+	struct gs_map marked;   /* object base -> 1 */
+	struct gs_vec work;     /* uint64_t object bases to scan (sizes looked up again) */
+	uint64_t csoff, cssize, esoff, essize; /* sudog c / elem fields, never followed */
+	uint8_t *buf;
+	bool ok;
+	/* While a stack is scanned: its bounds and its frames' stack objects,
+	 * scanned only once a pointer to them is found (as the GC does). */
+	uint64_t stk_lo, stk_hi;
+	struct gs_vec stkobjs; /* struct stkobj */
+};
+
+struct stkobj {
+	uint64_t ptr, size;
+	bool found, scanned;
+};
+
+static bool heap_ready(struct rctx *c)
+{
+	const struct gs_rtschema *rs = c->rs;
+	static const enum gs_rt_id need[] = { GS_RT_MHEAP, GS_RT_MHEAP_ARENAS, GS_RT_HEAPARENA_SPANS,
+		                              GS_RT_MSPAN_STARTADDR, GS_RT_MSPAN_NPAGES, GS_RT_MSPAN_ELEMSIZE,
+		                              GS_RT_MSPAN_SPANCLASS, GS_RT_MSPAN_STATE, GS_RT_C_MSPANINUSE,
+		                              GS_RT_C_PAGESIZE, GS_RT_C_PAGESPERARENA, GS_RT_C_HEAPARENABYTES,
+		                              GS_RT_C_ARENAL2BITS, GS_RT_C_ARENAL1BITS };
+	for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+		if (!gs_rt_has(rs, need[i]))
+			return false;
+	if (gs_rt_val(rs, GS_RT_C_ARENAL1BITS) != 0 || gs_rt_val(rs, GS_RT_C_ARENAL2BITS) > 30)
+		return false; /* only the one-level arena map of 64-bit Linux */
+	uint64_t hab = gs_rt_val(rs, GS_RT_C_HEAPARENABYTES);
+	c->logarena = 0;
+	while ((1ull << c->logarena) < hab && c->logarena < 63)
+		c->logarena++;
+	c->nl2 = 1ull << gs_rt_val(rs, GS_RT_C_ARENAL2BITS);
+	return gs_mem_u64(c->m, gs_rt_val(rs, GS_RT_MHEAP) + gs_rt_val(rs, GS_RT_MHEAP_ARENAS), &c->l2arr) == 0 &&
+	       c->l2arr != 0;
+}
+
+static uint64_t fld(struct rctx *c, uint64_t base, enum gs_rt_id id)
+{
+	const struct gs_rt_item *it = &c->rs->it[id];
+	uint8_t b[8] = { 0 };
+	if (it->size == 0 || it->size > 8 || gs_mem_read(c->m, base + it->value, b, it->size) != 0)
+		return 0;
+	return gs_rt_field(c->rs, id, b - it->value, it->value + it->size);
+}
+
+/* The heap object containing p (runtime.spanOf + findObject): 0 and its
+ * base, size and whether it may hold pointers; -1 when p is not in an
+ * in-use heap span. */
+static int heap_find(struct rctx *c, uint64_t p, uint64_t *base, uint64_t *size, bool *scan)
+{
+	uint64_t ri = (p - AMD64_ARENA_BASE_OFFSET) >> c->logarena;
+	if (ri >= c->nl2)
+		return -1;
+	uint64_t ha;
+	if (!gs_map_get(&c->arenas, ri + 1, &ha)) {
+		if (gs_mem_u64(c->m, c->l2arr + 8 * ri, &ha) != 0)
+			ha = 0;
+		gs_map_put(&c->arenas, ri + 1, ha + 1);
+	} else {
+		ha -= 1;
+	}
+	if (!ha)
+		return -1;
+	uint64_t psize = gs_rt_val(c->rs, GS_RT_C_PAGESIZE), ppa = gs_rt_val(c->rs, GS_RT_C_PAGESPERARENA);
+	uint64_t sp;
+	if (gs_mem_u64(c->m, ha + gs_rt_val(c->rs, GS_RT_HEAPARENA_SPANS) + 8 * ((p / psize) % ppa), &sp) != 0 || !sp)
+		return -1;
+	uint64_t idx;
+	struct spaninfo *si;
+	if (gs_map_get(&c->spans, sp, &idx)) {
+		si = (struct spaninfo *)c->spanv.data + (idx - 1);
+	} else {
+		si = gs_vec_push(&c->spanv);
+		gs_map_put(&c->spans, sp, c->spanv.len);
+		si->start = fld(c, sp, GS_RT_MSPAN_STARTADDR);
+		si->end = si->start + fld(c, sp, GS_RT_MSPAN_NPAGES) * psize;
+		si->elemsize = fld(c, sp, GS_RT_MSPAN_ELEMSIZE);
+		si->inuse = fld(c, sp, GS_RT_MSPAN_STATE) == gs_rt_val(c->rs, GS_RT_C_MSPANINUSE);
+		si->scan = (fld(c, sp, GS_RT_MSPAN_SPANCLASS) & 1) == 0; /* spanClass: low bit is noscan */
+	}
+	if (!si->inuse || p < si->start || p >= si->end || si->elemsize == 0)
+		return -1;
+	*base = si->start + (p - si->start) / si->elemsize * si->elemsize;
+	*size = si->elemsize;
+	*scan = si->scan;
+	return 0;
+}
+
+static void mark_word(struct rctx *c, uint64_t w)
+{
+	uint64_t base, size, one;
+	bool scan;
+	if (w >= c->stk_lo && w < c->stk_hi) {
+		struct stkobj *o = c->stkobjs.data;
+		for (size_t k = 0; k < c->stkobjs.len; k++)
+			if (w >= o[k].ptr && w < o[k].ptr + o[k].size)
+				o[k].found = true;
+		return;
+	}
+	if (w < 4096 || heap_find(c, w, &base, &size, &scan) != 0 || gs_map_get(&c->marked, base, &one))
+		return;
+	gs_map_put(&c->marked, base, 1);
+	if (scan)
+		*(uint64_t *)gs_vec_push(&c->work) = base;
+}
+
+/* Every aligned word of [lo, hi) as a possible pointer; skip [s1,e1) and
+ * [s2,e2) (a sudog's untraceable fields). */
+static void scan_range(struct rctx *c, uint64_t lo, uint64_t hi, uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
+{
+	lo = (lo + 7) & ~7ull;
+	while (lo < hi) {
+		size_t n = hi - lo > SCAN_CHUNK ? SCAN_CHUNK : (size_t)(hi - lo) & ~(size_t)7;
+		if (n == 0)
+			break;
+		if (gs_mem_read(c->m, lo, c->buf, n) != 0) {
+			/* Partly unreadable (not in the core): go word by word. */
+			for (size_t k = 0; k < n; k += 8) {
+				uint64_t w;
+				if (gs_mem_u64(c->m, lo + k, &w) == 0 && !((lo + k >= s1 && lo + k < e1) || (lo + k >= s2 && lo + k < e2)))
+					mark_word(c, w);
+			}
+		} else {
+			for (size_t k = 0; k < n; k += 8) {
+				uint64_t a = lo + k;
+				if ((a >= s1 && a < e1) || (a >= s2 && a < e2))
+					continue;
+				mark_word(c, gs_le64(c->buf + k));
+			}
+		}
+		lo += n;
+	}
+}
+
+/* abi.FUNCDATA_* and abi.PCDATA_* indexes, unchanged 1.19-1.27. */
+#define FUNCDATA_ARGSPOINTERMAPS 0
+#define FUNCDATA_LOCALSPOINTERMAPS 1
+#define FUNCDATA_STACKOBJECTS 2
+#define PCDATA_STACKMAPINDEX 1
+
+/* Scan the words a stackmap bitmap marks: entry idx of the runtime.stackmap
+ * at addr ({n, nbit int32; bytedata}), covering nbit words from base. */
+static int scan_bitmap(struct rctx *c, uint64_t addr, int32_t idx, uint64_t base, uint64_t limit)
+{
+	uint8_t hdr[8];
+	if (gs_mem_read(c->m, addr, hdr, 8) != 0)
+		return -1;
+	int32_t n = (int32_t)gs_le32(hdr), nbit = (int32_t)gs_le32(hdr + 4);
+	if (nbit == 0)
+		return 0;
+	if (n <= 0 || nbit < 0 || nbit > 1 << 20 || idx < 0 || idx >= n)
+		return -1;
+	size_t nbytes = ((size_t)nbit + 7) / 8;
+	uint8_t bits[4096];
+	if (nbytes > sizeof bits || gs_mem_read(c->m, addr + 8 + nbytes * (size_t)idx, bits, nbytes) != 0)
+		return -1;
+	if (limit && base + 8 * (uint64_t)nbit > limit)
+		return -1;
+	for (int32_t i = 0; i < nbit; i++) {
+		uint64_t w;
+		if ((bits[i / 8] >> (i % 8)) & 1 && gs_mem_u64(c->m, base + 8 * (uint64_t)i, &w) == 0)
+			mark_word(c, w);
+	}
+	return 0;
+}
+
+/* One physical frame, as runtime.scanframeworker (amd64: varp is below the
+ * return address and the saved frame pointer, argp is the caller's sp). */
+static void scan_frame(struct rctx *c, uint64_t pc, uint64_t sp, bool exact, uint64_t *next_sp)
+{
+	struct gs_model *m = c->m;
+	struct gs_pcln_func f;
+	int64_t spdelta;
+	*next_sp = 0;
+	if (gs_pcln_find(m->pcln, pc, &f) != 0 || gs_pcln_spdelta(m->pcln, &f, pc, &spdelta) != 0 || spdelta < 0)
+		return;
+	uint64_t fp = sp + (uint64_t)spdelta + 8, varp = fp - 8, argp = fp;
+	if (varp > sp)
+		varp -= 8; /* the saved frame pointer */
+	*next_sp = fp;
+	uint64_t lmap, amap, objs;
+	bool have_l = gs_pcln_funcdata(m->pcln, &f, FUNCDATA_LOCALSPOINTERMAPS, &lmap) == 0;
+	bool have_a = gs_pcln_funcdata(m->pcln, &f, FUNCDATA_ARGSPOINTERMAPS, &amap) == 0;
+	int32_t idx = -1;
+	if (pc != f.entry && gs_pcln_pcdata(m->pcln, &f, PCDATA_STACKMAPINDEX, exact ? pc : pc - 1, &idx) != 0)
+		idx = -1;
+	if (idx == -1)
+		idx = 0;
+	bool precise = !exact && strncmp(f.name, "reflect.", 8) != 0;
+	if (precise && varp > sp && (!have_l || scan_bitmap(c, lmap, idx, varp - 0, 0) != 0))
+		precise = false;
+	if (!precise) {
+		scan_range(c, sp, fp, 0, 0, 0, 0);
+		return;
+	}
+	if (have_a && scan_bitmap(c, amap, idx, argp, 0) != 0)
+		scan_range(c, argp, argp + (uint64_t)(f.args > 0 ? f.args : 0), 0, 0, 0, 0);
+	if (gs_pcln_funcdata(m->pcln, &f, FUNCDATA_STACKOBJECTS, &objs) == 0) {
+		uint64_t n;
+		if (gs_mem_u64(m, objs, &n) != 0 || n > 4096)
+			return;
+		for (uint64_t k = 0; k < n; k++) {
+			uint8_t rec[8];
+			if (gs_mem_read(m, objs + 8 + 16 * k, rec, 8) != 0)
+				break;
+			int32_t off = (int32_t)gs_le32(rec), size = (int32_t)gs_le32(rec + 4);
+			uint64_t ptr = (off >= 0 ? argp : varp) + (uint64_t)(int64_t)off;
+			if (ptr >= sp && size > 0 && size < (1 << 20))
+				*(struct stkobj *)gs_vec_push(&c->stkobjs) = (struct stkobj){ ptr, (uint64_t)size, false, false };
+		}
+	}
+}
+
+/* A goroutine's stack as GC roots: frame by frame from the frames the
+ * unwinder found; what lies above the last known frame, conservatively. */
+static void scan_stack(struct rctx *c, const struct gs_goroutine *g, const struct gs_graw *raw)
+{
+	uint64_t top = raw->sp;
+	bool first = true;
+	c->stkobjs.len = 0;
+	c->stk_lo = raw->sp;
+	c->stk_hi = raw->hi;
+	for (size_t i = 0; i < g->nframes; i++) {
+		const struct gs_frame *fr = &g->frames[i];
+		if (fr->inlined)
+			continue;
+		uint64_t next;
+		/* The innermost frame of a running goroutine stopped at an
+		 * arbitrary instruction: no stack map describes it. */
+		scan_frame(c, fr->pc, fr->sp, first && g->status && !strcmp(g->status, "running"), &next);
+		first = false;
+		if (!next)
+			break;
+		top = next;
+	}
+	if (top < raw->hi && (g->stack_error || g->frames_truncated || g->nframes == 0))
+		scan_range(c, top, raw->hi, 0, 0, 0, 0);
+	/* Stack objects that live pointers reach, and what they reach. */
+	for (bool more = true; more;) {
+		more = false;
+		for (size_t k = 0; k < c->stkobjs.len; k++) {
+			struct stkobj *o = (struct stkobj *)c->stkobjs.data + k;
+			if (o->found && !o->scanned) {
+				o->scanned = true;
+				more = true;
+				scan_range(c, o->ptr, o->ptr + o->size, 0, 0, 0, 0);
+			}
+		}
+	}
+	c->stk_lo = c->stk_hi = 0;
+}
+
+static void drain(struct rctx *c)
+{
+	while (c->work.len > 0) {
+		uint64_t base = ((uint64_t *)c->work.data)[--c->work.len], b2, size, one;
+		bool scan;
+		if (heap_find(c, base, &b2, &size, &scan) != 0)
+			continue;
+		if (gs_map_get(&c->m->sudogs, base, &one))
+			scan_range(c, base, base + size, base + c->csoff, base + c->csoff + c->cssize, base + c->esoff,
+			           base + c->esoff + c->essize);
+		else
+			scan_range(c, base, base + size, 0, 0, 0, 0);
+	}
+}
+
+static void scan_section(struct rctx *c, const char *name)
+{
+	uint64_t addr;
+	size_t size;
+	if (gs_elf_section(c->m->exe, name, &addr, NULL, &size) == 0 && addr)
+		scan_range(c, addr, addr + size, 0, 0, 0, 0);
+}
+
+/* Whether the object at addr keeps its waiters runnable: marked, or not a
+ * heap object at all (isMarkedOrNotInHeap). */
+static bool live_object(struct rctx *c, uint64_t addr)
+{
+	uint64_t base, size, one;
+	bool scan;
+	if (heap_find(c, addr, &base, &size, &scan) != 0)
+		return true;
+	return gs_map_get(&c->marked, base, &one);
+}
+
+enum verdict { V_ROOT, V_CANDIDATE, V_LEAKED_BY_DEFINITION, V_EXEMPT };
+
+static bool sync_kind(const char *k)
+{
+	return !strcmp(k, "mutex") || !strcmp(k, "rwmutex") || !strcmp(k, "waitgroup") || !strcmp(k, "cond");
+}
+
+static enum verdict classify(const struct gs_model *m, size_t i, const struct gs_goroutine *g)
+{
+	if (!m->graw[i].blocked || g->nwaits == 0)
+		return V_ROOT;
+	const char *k = g->waits[0].kind;
+	if (!strcmp(k, "nil_chan"))
+		return V_LEAKED_BY_DEFINITION;
+	if (!strcmp(k, "select_no_cases"))
+		return g->id == 1 ? V_EXEMPT : V_LEAKED_BY_DEFINITION;
+	for (size_t w = 0; w < g->nwaits; w++)
+		if (!g->waits[w].obj || !(!strcmp(g->waits[w].kind, "chan") || sync_kind(g->waits[w].kind)))
+			return V_ROOT; /* an object we could not resolve: assume it may run */
+	return V_CANDIDATE;
+}
+
+static const char *reason_for(struct gs_model *m, const struct gs_goroutine *g)
+{
+	const struct gs_wait *w = &g->waits[0];
+	const struct gs_object *o = w->obj;
+	if (!strcmp(w->kind, "nil_chan"))
+		return "blocked forever on a nil channel: no send or receive on a nil channel ever completes";
+	if (!strcmp(w->kind, "select_no_cases"))
+		return "blocked forever in select {} (no cases): nothing can wake it";
+	if (g->nwaits > 1)
+		return gs_arena_printf(m->arena,
+		                       "blocked in select on %zu channels that only blocked goroutines can reach: no case can ever proceed",
+		                       g->nwaits);
+	if (!strcmp(w->kind, "chan"))
+		return gs_arena_printf(m->arena,
+		                       "blocked %s chan %s %#llx, which only blocked goroutines can reach: nothing will ever %s",
+		                       w->dir && !strcmp(w->dir, "send") ? "sending on" : "receiving from",
+		                       o->elem_type ? o->elem_type : "?", (unsigned long long)o->addr,
+		                       w->dir && !strcmp(w->dir, "send") ? "receive from it" : "send on it or close it");
+	if (!strcmp(w->kind, "waitgroup"))
+		return gs_arena_printf(m->arena,
+		                       "waiting on sync.WaitGroup %#llx, which only blocked goroutines can reach: its counter will never reach zero",
+		                       (unsigned long long)o->addr);
+	if (!strcmp(w->kind, "cond"))
+		return gs_arena_printf(m->arena,
+		                       "waiting on sync.Cond %#llx, which only blocked goroutines can reach: nothing will ever signal it",
+		                       (unsigned long long)o->addr);
+	return gs_arena_printf(m->arena,
+	                       "waiting to lock sync.%s %#llx, which only blocked goroutines can reach: its holder will never unlock it",
+	                       !strcmp(w->kind, "rwmutex") ? "RWMutex" : "Mutex", (unsigned long long)o->addr);
+}
+
+void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
+{
+	struct rctx c = { .m = m, .rs = &m->rs, .ok = true };
+	struct gs_goroutine *gs = (struct gs_goroutine *)r->goroutines;
+	enum verdict *v = calloc(r->ngoroutines ? r->ngoroutines : 1, sizeof *v);
+	bool *runnable = calloc(r->ngoroutines ? r->ngoroutines : 1, sizeof *runnable);
+	c.buf = malloc(SCAN_CHUNK);
+	if (!v || !runnable || !c.buf)
+		abort();
+	gs_map_init(&c.spans);
+	gs_map_init(&c.arenas);
+	gs_map_init(&c.marked);
+	gs_vec_init(&c.spanv, sizeof(struct spaninfo));
+	gs_vec_init(&c.work, sizeof(uint64_t));
+	gs_vec_init(&c.stkobjs, sizeof(struct stkobj));
+	bool heap = heap_ready(&c);
+	if (!heap)
+		gs_model_warn(m, "the heap map (runtime.mheap_) is unreadable: leak verdicts only for nil channels and select {}");
+	c.csoff = gs_rt_val(c.rs, GS_RT_SUDOG_CFIELD);
+	c.cssize = c.rs->it[GS_RT_SUDOG_CFIELD].size;
+	c.esoff = gs_rt_val(c.rs, GS_RT_SUDOG_ELEMFIELD);
+	c.essize = c.rs->it[GS_RT_SUDOG_ELEMFIELD].size;
+
+	for (size_t i = 0; i < r->ngoroutines; i++)
+		v[i] = classify(m, i, &gs[i]);
+	if (heap) {
+		scan_section(&c, ".data");
+		scan_section(&c, ".bss");
+		for (size_t i = 0; i < r->ngoroutines; i++) {
+			if (v[i] != V_ROOT || !m->graw[i].sp || m->graw[i].hi <= m->graw[i].sp)
+				continue;
+			scan_stack(&c, &gs[i], &m->graw[i]);
+			runnable[i] = true;
+		}
+		drain(&c);
+		for (bool changed = true; changed;) {
+			changed = false;
+			for (size_t i = 0; i < r->ngoroutines; i++) {
+				if (v[i] != V_CANDIDATE || runnable[i])
+					continue;
+				for (size_t w = 0; w < gs[i].nwaits; w++) {
+					if (live_object(&c, gs[i].waits[w].obj->addr)) {
+						runnable[i] = true;
+						break;
+					}
+				}
+				if (runnable[i]) {
+					changed = true;
+					if (m->graw[i].sp && m->graw[i].hi > m->graw[i].sp)
+						scan_stack(&c, &gs[i], &m->graw[i]);
+				}
+			}
+			drain(&c);
+		}
+		/* Tell each object whether running code can reach it. */
+		for (size_t i = 0; i < r->ngoroutines; i++)
+			for (size_t w = 0; w < gs[i].nwaits; w++)
+				if (gs[i].waits[w].obj)
+					((struct gs_object *)gs[i].waits[w].obj)->reachable = live_object(&c, gs[i].waits[w].obj->addr);
+	}
+	for (size_t i = 0; i < r->ngoroutines; i++) {
+		bool leaked = v[i] == V_LEAKED_BY_DEFINITION || (heap && v[i] == V_CANDIDATE && !runnable[i]);
+		if (!leaked)
+			continue;
+		struct gs_leak *l = gs_arena_alloc(m->arena, sizeof *l);
+		l->verdict = "definite";
+		l->reason = reason_for(m, &gs[i]);
+		gs[i].leak = l;
+	}
+	free(v);
+	free(runnable);
+	free(c.buf);
+	gs_map_free(&c.spans);
+	gs_map_free(&c.arenas);
+	gs_map_free(&c.marked);
+	gs_vec_free(&c.spanv);
+	gs_vec_free(&c.work);
+	gs_vec_free(&c.stkobjs);
+}
