@@ -8,13 +8,18 @@
 # from real programs: a Go program started with GOTRACEBACK=crash and killed
 # with SIGABRT, and sleep(1) killed the same way.
 #
-# Usage: tests/test_badinput.sh BUILD_DIR      (runs BUILD_DIR/gostuck)
+# Usage: tests/test_badinput.sh [BUILD_DIR] [VERSION...]
+#        (runs BUILD_DIR/gostuck, default build/; version arguments, as
+#        run-all.sh passes them to every test script, are ignored)
 # Env:   GO=/path/to/go to pick the toolchain (default: newest /usr/lib/go-1.NN)
 # Prints ok/FAIL/skip per case, then "badinput: N passed, M failed"; exits
 # non-zero when any case failed.  A skip says why and never counts as a pass.
 set -u
 
-build=${1:?usage: test_badinput.sh BUILD_DIR}
+build=build
+if [ $# -gt 0 ] && [ -d "$1" ]; then
+	build=$1
+fi
 gs=$(cd "$build" && pwd)/gostuck
 if [ ! -x "$gs" ]; then
 	echo "test_badinput: $gs not found or not executable; run make first" >&2

@@ -1,0 +1,205 @@
+#!/bin/bash
+# run-all.sh - the `make check` driver.
+#
+# Responsibility: for every Go version given, build that version's fixtures
+# (fixtures/make-cores.sh V build/fixtures/goV) and run the oracle
+# (tests/oracle.py: gostuck's JSON against the runtime's own traceback) and
+# the schema test (tests/test_schema.py) on them; once, run the pytest
+# suites (tests/test_*.py), every tests/unit/test_*.sh and tests/test_*.sh
+# (given the versions as arguments: test_x.sh 1.19 1.22), and the oracle and schema
+# test on the frozen fixtures (fixtures/frozen/unpack.sh OUTDIR, when it
+# exists); then print one table, rows Go versions, columns suites.  Layer:
+# test tooling.  It must not hide a failure: a missing build/gostuck, a
+# missing script, a suite printing no counts are failures, never skips,
+# and the exit status is non-zero when any cell failed.
+#
+# usage: tests/run-all.sh "1.19 1.22 1.26"     (no argument: every
+#        /usr/lib/go-1.NN installed).  Full output of each suite is also kept
+#        in build/test-logs/.
+
+set -u
+cd "$(dirname "$0")/.." || exit 2
+
+PY=/usr/bin/python3
+GOSTUCK=build/gostuck
+LOGS=build/test-logs
+VERSIONS=${1-}
+if [ -z "$VERSIONS" ]; then
+	VERSIONS=$(ls -d /usr/lib/go-1.* 2>/dev/null | sed 's|.*/go-||' | sort -t. -k2n | tr '\n' ' ')
+fi
+if [ -z "${VERSIONS// /}" ]; then
+	echo "run-all: no Go version given and none installed under /usr/lib/go-1.*" >&2
+	exit 2
+fi
+mkdir -p "$LOGS" build/fixtures
+
+declare -A CELL        # "row|suite" -> text
+declare -a ROWS=()     # in order of appearance
+declare -a SUITES=()
+FAILED=0
+
+add_row() {
+	local r
+	for r in "${ROWS[@]}"; do [ "$r" = "$1" ] && return; done
+	ROWS+=("$1")
+}
+add_suite() {
+	local s
+	for s in "${SUITES[@]}"; do [ "$s" = "$1" ] && return; done
+	SUITES+=("$1")
+}
+# record ROW SUITE ok|FAIL DETAIL
+record() {
+	add_row "$1"
+	add_suite "$2"
+	CELL["$1|$2"]="$3${4:+ $4}"
+	[ "$3" = ok ] || FAILED=1
+	echo "run-all: [$1] $2: $3${4:+ $4}"
+}
+
+banner() { printf '\n==== %s ====\n' "$*"; }
+
+# run_logged LOG CMD... : run, show and keep the output; returns the status.
+run_logged() {
+	local log=$1 rc
+	shift
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	return "$rc"
+}
+
+have_gostuck() { [ -x "$GOSTUCK" ] && [ -f "$GOSTUCK" ]; }
+
+# oracle_and_schema ROW DIR : the two gostuck suites over one fixture tree.
+oracle_and_schema() {
+	local row=$1 dir=$2 log rc line
+	if ! have_gostuck; then
+		record "$row" oracle FAIL "(no $GOSTUCK)"
+		record "$row" schema FAIL "(no $GOSTUCK)"
+		return
+	fi
+	log="$LOGS/oracle-$row.log"
+	banner "oracle $row: $dir"
+	run_logged "$log" $PY tests/oracle.py --gostuck "$GOSTUCK" "$dir"
+	rc=$?
+	line=$(tail -n 1 "$log")
+	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		if [ "$rc" -eq 0 ]; then
+			record "$row" oracle ok "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+		else
+			record "$row" oracle FAIL "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+		fi
+	else
+		record "$row" oracle FAIL "(rc=$rc, no count)"
+	fi
+	log="$LOGS/schema-$row.log"
+	banner "schema $row: $dir"
+	run_logged "$log" $PY tests/test_schema.py --gostuck "$GOSTUCK" "$dir"
+	rc=$?
+	line=$(tail -n 1 "$log")
+	if [[ $line =~ ^schema:\ ([0-9]+)\ reports\ valid,\ ([0-9]+)\ invalid$ ]]; then
+		if [ "$rc" -eq 0 ]; then
+			record "$row" schema ok "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+		else
+			record "$row" schema FAIL "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+		fi
+	else
+		record "$row" schema FAIL "(rc=$rc, no count)"
+	fi
+}
+
+have_gostuck || echo "run-all: $GOSTUCK is missing or not executable: every gostuck suite fails" >&2
+
+# ---- per Go version
+for v in $VERSIONS; do
+	row="go$v"
+	out="build/fixtures/go$v"
+	banner "fixtures $row"
+	if [ ! -x fixtures/make-cores.sh ]; then
+		record "$row" fixtures FAIL "(no make-cores.sh)"
+	else
+		run_logged "$LOGS/fixtures-$row.log" fixtures/make-cores.sh "$v" "$out"
+		rc=$?
+		n=0
+		[ -d "$out" ] && n=$(find "$out" -name traceback.txt | wc -l)
+		if [ "$rc" -eq 0 ] && [ "$n" -gt 0 ]; then
+			record "$row" fixtures ok "$n"
+		else
+			record "$row" fixtures FAIL "(rc=$rc, $n fixtures)"
+		fi
+	fi
+	if [ -d "$out" ]; then
+		oracle_and_schema "$row" "$out"
+	else
+		record "$row" oracle FAIL "(no fixtures)"
+		record "$row" schema FAIL "(no fixtures)"
+	fi
+done
+
+# ---- once
+banner "pytest tests/test_*.py"
+tests=(tests/test_*.py)
+if [ -e "${tests[0]}" ]; then
+	run_logged "$LOGS/pytest.log" $PY -m pytest -q -p no:cacheprovider "${tests[@]}"
+	rc=$?
+	p=$(tail -n 1 "$LOGS/pytest.log" | grep -o '[0-9]* passed' | grep -o '[0-9]*')
+	f=$(tail -n 1 "$LOGS/pytest.log" | grep -o '[0-9]* \(failed\|error\|errors\)' | awk '{s+=$1} END {print s+0}')
+	if [ "$rc" -eq 0 ] && [ -n "$p" ]; then
+		record all pytest ok "${p}/${f}"
+	else
+		record all pytest FAIL "${p:-0}/${f:-?} (rc=$rc)"
+	fi
+else
+	record all pytest FAIL "(no tests/test_*.py)"
+fi
+
+for t in tests/unit/test_*.sh tests/test_*.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .sh)
+	banner "$t $VERSIONS"
+	if [ ! -x "$t" ]; then
+		record all "$name" FAIL "(not executable)"
+		continue
+	fi
+	# shellcheck disable=SC2086 # one argument per version: VERSION...
+	run_logged "$LOGS/$name.log" "$t" $VERSIONS
+	rc=$?
+	if [ "$rc" -eq 0 ]; then record all "$name" ok; else record all "$name" FAIL "(rc=$rc)"; fi
+done
+
+if [ -e fixtures/frozen/unpack.sh ]; then
+	banner "frozen fixtures"
+	frozen=build/fixtures/frozen
+	if run_logged "$LOGS/frozen-unpack.log" bash fixtures/frozen/unpack.sh "$frozen"; then
+		oracle_and_schema frozen "$frozen"
+	else
+		record frozen oracle FAIL "(unpack.sh failed)"
+		record frozen schema FAIL "(unpack.sh failed)"
+	fi
+fi
+
+# ---- the table
+{
+	declare -A W
+	for s in "${SUITES[@]}"; do
+		W[$s]=${#s}
+		for r in "${ROWS[@]}"; do
+			c=${CELL["$r|$s"]-"-"}
+			[ ${#c} -gt "${W[$s]}" ] && W[$s]=${#c}
+		done
+	done
+	printf '\n%-8s' ""
+	for s in "${SUITES[@]}"; do printf ' | %-*s' "${W[$s]}" "$s"; done
+	printf '\n%-8s' "--------"
+	for s in "${SUITES[@]}"; do printf -- '-+-%s' "$(printf '%*s' "${W[$s]}" "" | tr ' ' -)"; done
+	printf '\n'
+	for r in "${ROWS[@]}"; do
+		printf '%-8s' "$r"
+		for s in "${SUITES[@]}"; do printf ' | %-*s' "${W[$s]}" "${CELL["$r|$s"]-"-"}"; done
+		printf '\n'
+	done
+	printf '(oracle: passed/failed goroutines; schema: valid/invalid reports; pytest:\n'
+	printf ' passed/failed tests; fixtures: fixtures made.  Logs: %s/)\n' "$LOGS"
+	if [ "$FAILED" -ne 0 ]; then echo "run-all: FAILED"; else echo "run-all: all passed"; fi
+}
+exit "$FAILED"
