@@ -152,6 +152,8 @@ struct gs_report {
 struct gs_options {
 	bool include_dead;   /* report _Gdead goroutines too */
 	size_t max_frames;   /* per goroutine; 0 means the default (10000) */
+	int64_t suspect_minutes; /* suspect a goroutine blocked this long; 0: 5 */
+	size_t suspect_count;    /* suspect goroutines in a pile at one site this big; 0: 100 */
 };
 
 struct gs_analysis;
@@ -169,7 +171,7 @@ GS_EXPORT void gs_analysis_close(struct gs_analysis *a);
 
 /* ---- analysis: grouping (pure functions over a report) ---- */
 
-enum gs_group_by { GS_GROUP_STACK, GS_GROUP_SITE, GS_GROUP_CREATED, GS_GROUP_REASON, GS_GROUP_NONE };
+enum gs_group_by { GS_GROUP_STACK, GS_GROUP_SITE, GS_GROUP_CREATED, GS_GROUP_REASON, GS_GROUP_NONE, GS_GROUP_OBJECT };
 
 struct gs_group {
 	const char *key;
@@ -190,7 +192,7 @@ struct gs_groups {
 	size_t ngroups;
 };
 
-/* Parse "stack", "site", "created", "reason", "none".  Returns 0 or -1. */
+/* Parse "stack", "site", "created", "reason", "none", "object".  Returns 0 or -1. */
 GS_EXPORT int gs_group_by_parse(const char *name, enum gs_group_by *out);
 GS_EXPORT const char *gs_group_by_name(enum gs_group_by by);
 

@@ -149,6 +149,7 @@ int gs_analysis_run(struct gs_analysis *a, struct gs_target *t, struct gs_error 
 	gs_target_close(&m->target);
 	if (rc != 0)
 		return -1;
+	gs_leaks_suspect(m, r);
 	if (m->nwarn_dropped)
 		gs_model_warn(m, "%zu more warnings not shown", m->nwarn_dropped);
 	r->warnings = m->warnings.data;

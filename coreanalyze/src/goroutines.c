@@ -260,14 +260,29 @@ static void walk_stack(struct gctx *c, struct gs_goroutine *g, const uint8_t *gb
 			g->stack_error = "running, but its thread is not in the core";
 			return;
 		}
+		/* The crash handler interrupted the thread: the goroutine's
+		 * registers are in the signal frame its sigtramp left (on the
+		 * signal stack, or on the goroutine's own).  No signal frame
+		 * (gcore, a live process): the registers are the goroutine's. */
 		uint64_t pc = t->regs.rip, sp = t->regs.rsp;
-		if (!(sp >= st.lo && sp < st.hi) && gs_unwind_signal_context(m, pc, sp, &pc, &sp) != 0) {
-			g->stack_error = "running, and its thread's registers lead to no signal frame";
-			return;
+		if (gs_unwind_signal_context(m, t->regs.rip, t->regs.rsp, &pc, &sp) != 0) {
+			pc = t->regs.rip;
+			sp = t->regs.rsp;
 		}
 		st.pc = pc;
 		st.sp = sp;
 		st.trap = true;
+		if (!(sp >= st.lo && sp < st.hi)) {
+			/* On the system stack (systemstack, mcall): the traceback
+			 * jumps to the goroutine's saved state (unwindJumpStack). */
+			st.pc = gs_rt_field(rs, GS_RT_G_SCHED_PC, gb, gsize);
+			st.sp = gs_rt_field(rs, GS_RT_G_SCHED_SP, gb, gsize);
+			st.trap = false;
+			if (!(st.sp >= st.lo && st.sp < st.hi)) {
+				g->stack_error = "running on its thread's system stack, and its saved state is not on its stack";
+				return;
+			}
+		}
 	} else if (syscallsp != 0) {
 		st.pc = gs_rt_field(rs, GS_RT_G_SYSCALLPC, gb, gsize);
 		st.sp = syscallsp;

@@ -21,6 +21,7 @@ static const char *const group_by_names[] = {
 	[GS_GROUP_CREATED] = "created",
 	[GS_GROUP_REASON] = "reason",
 	[GS_GROUP_NONE] = "none",
+	[GS_GROUP_OBJECT] = "object",
 };
 
 int gs_group_by_parse(const char *name, enum gs_group_by *out)
@@ -192,6 +193,16 @@ static const struct gs_frame *site_of(const struct gs_report *r, const struct gs
 	return g->nframes ? &g->frames[0] : NULL;
 }
 
+/* The object a goroutine is grouped under by --group-by object: the first
+ * thing it waits on; sleepers each have a timer of their own, so they
+ * group together instead. */
+static const struct gs_object *group_obj(const struct gs_goroutine *g)
+{
+	if (!g->nwaits || !g->waits[0].obj || !strcmp(g->waits[0].kind, "timer"))
+		return NULL;
+	return g->waits[0].obj;
+}
+
 struct grouper {
 	const struct gs_report *r;
 	enum gs_group_by by;
@@ -225,6 +236,15 @@ static uint64_t key_hash(struct grouper *gr, size_t i)
 	case GS_GROUP_NONE:
 		h = mix(h, g->id);
 		break;
+	case GS_GROUP_OBJECT:
+		if (group_obj(g)) {
+			h = mix(h, (uint64_t)(uintptr_t)group_obj(g));
+			h = mix(h, str_hash(gr->hc, g->waits[0].dir));
+		} else {
+			h = mix(h, str_hash(gr->hc, g->nwaits ? g->waits[0].kind : NULL));
+			h = mix(h, str_hash(gr->hc, state_of(g)));
+		}
+		break;
 	}
 	return h;
 }
@@ -248,6 +268,13 @@ static bool key_eq(struct grouper *gr, size_t i, size_t j)
 		return str_eq(state_of(a), state_of(b));
 	case GS_GROUP_NONE:
 		return i == j;
+	case GS_GROUP_OBJECT: {
+		const struct gs_object *oa = group_obj(a), *ob = group_obj(b);
+		if (oa || ob)
+			return oa == ob && str_eq(a->waits[0].dir, b->waits[0].dir);
+		return str_eq(a->nwaits ? a->waits[0].kind : NULL, b->nwaits ? b->waits[0].kind : NULL) &&
+		       str_eq(state_of(a), state_of(b));
+	}
 	}
 	return false;
 }
@@ -298,6 +325,56 @@ static void sb_frame(struct strbuf *b, const struct gs_frame *f)
 	sb_add(b, num, (size_t)n);
 }
 
+/* "blocked sending on chan *main.Result 0xc000123400 (cap 0, 0 receivers)":
+ * what a group of --group-by object waits on, in words. */
+static void object_key(struct strbuf *b, const struct gs_goroutine *g)
+{
+	char tmp[160];
+	const struct gs_wait *w = g->nwaits ? &g->waits[0] : NULL;
+	const struct gs_object *o = group_obj(g);
+	if (!o) {
+		if (w && !strcmp(w->kind, "timer"))
+			sb_str(b, "sleeping (each on its own timer)");
+		else if (w && !strcmp(w->kind, "nil_chan"))
+			sb_str(b, "blocked on a nil channel");
+		else if (w && !strcmp(w->kind, "select_no_cases"))
+			sb_str(b, "blocked in select {} (no cases)");
+		else {
+			sb_str(b, "no known object: ");
+			sb_str(b, state_of(g));
+		}
+		return;
+	}
+	if (!strcmp(o->kind, "chan")) {
+		sb_str(b, w->select_case ? "in select, " : "");
+		sb_str(b, w->dir && !strcmp(w->dir, "send") ? "blocked sending on chan " : "blocked receiving from chan ");
+		sb_str(b, o->elem_type);
+		int n = snprintf(tmp, sizeof tmp, " %#llx (cap %lld, %zu senders, %zu receivers%s)",
+		                 (unsigned long long)o->addr, (long long)o->cap, o->nsenders, o->nreceivers,
+		                 o->closed == 1 ? ", closed" : "");
+		sb_add(b, tmp, (size_t)n);
+		return;
+	}
+	static const struct { const char *kind, *what; } names[] = {
+		{ "mutex", "waiting for sync.Mutex" }, { "rwmutex", "waiting for sync.RWMutex" },
+		{ "waitgroup", "waiting on sync.WaitGroup" }, { "cond", "waiting on sync.Cond" },
+		{ "sema", "waiting on semaphore" }, { "timer", "sleeping on timer" }, { "netpoll", "waiting for IO on" },
+	};
+	const char *what = o->kind;
+	for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+		if (!strcmp(names[k].kind, o->kind))
+			what = names[k].what;
+	sb_str(b, what);
+	int n = !strcmp(o->kind, "netpoll") ? snprintf(tmp, sizeof tmp, " fd %lld", (long long)o->fd)
+	                                    : snprintf(tmp, sizeof tmp, " %#llx", (unsigned long long)o->addr);
+	sb_add(b, tmp, (size_t)n);
+	if (o->symbol) {
+		sb_add(b, " (", 2);
+		sb_str(b, o->symbol);
+		sb_add(b, ")", 1);
+	}
+}
+
 /* Append the key of goroutine i and a terminating NUL; keys are kept at
  * offsets because the buffer moves as it grows. */
 static void key_append(struct grouper *gr, struct strbuf *b, size_t i)
@@ -336,6 +413,9 @@ static void key_append(struct grouper *gr, struct strbuf *b, size_t i)
 		sb_add(b, num, (size_t)n);
 		break;
 	}
+	case GS_GROUP_OBJECT:
+		object_key(b, g);
+		break;
 	}
 	sb_add(b, "", 0);
 	b->len++; /* keep the NUL */

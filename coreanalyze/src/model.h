@@ -134,6 +134,12 @@ void gs_dwidx_free(struct gs_dwidx *x);
  * the pass is linear in goroutines.  Problems become warnings. */
 void gs_waits_resolve(struct gs_model *m, struct gs_report *r);
 
+/* ---- leaks.c ---- */
+
+/* Suspect verdicts for blocked goroutines without a definite one: blocked
+ * long, or in a large pile at one user site (gs_options' thresholds). */
+void gs_leaks_suspect(struct gs_model *m, struct gs_report *r);
+
 /* ---- reach.c ---- */
 
 /* Leak verdicts by reachability (the goroutine-leak profile's criterion):

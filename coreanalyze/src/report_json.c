@@ -453,7 +453,17 @@ static void put_group(FILE *f, const struct gs_report *r, const struct gs_group 
 				parent = -1;
 	}
 	put_created(f, gp->created, parent);
-	put(f, ",\"leak\":null}");
+	/* The members' verdict when they all share it (same verdict; the
+	 * reason of the first). */
+	const struct gs_leak *l = gp->count ? r->goroutines[gp->members[0]].leak : NULL;
+	for (size_t k = 1; k < gp->count && l; k++) {
+		const struct gs_leak *o = r->goroutines[gp->members[k]].leak;
+		if (!o || strcmp(o->verdict, l->verdict) != 0)
+			l = NULL;
+	}
+	put(f, ",\"leak\":");
+	put_leak(f, l);
+	fputc_unlocked('}', f);
 }
 
 static void put_tally(FILE *f, const struct gs_report_tally *t)
@@ -521,7 +531,17 @@ int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups 
 	put_tally(out, &by_status);
 	put(out, ",\"by_wait_reason\":");
 	put_tally(out, &by_reason);
-	put(out, ",\"leaks\":{\"definite\":0,\"suspect\":0}},\n\"goroutines\":[");
+	size_t ndef = 0, nsus = 0;
+	for (size_t i = 0; i < r->ngoroutines; i++) {
+		const struct gs_leak *l = r->goroutines[i].leak;
+		ndef += l && !strcmp(l->verdict, "definite");
+		nsus += l && !strcmp(l->verdict, "suspect");
+	}
+	put(out, ",\"leaks\":{\"definite\":");
+	put_u64(out, ndef);
+	put(out, ",\"suspect\":");
+	put_u64(out, nsus);
+	put(out, "}},\n\"goroutines\":[");
 	gs_report_tally_free(&by_status);
 	gs_report_tally_free(&by_reason);
 

@@ -2,7 +2,8 @@
  * totals by status and wait reason, the largest groups), then every group
  * largest first with its ids and stack in the runtime's func / file:line
  * shape, then the warnings.  Layer: report.  It only formats what the
- * report and groups say (it does not group, judge or read anything), writes
+ * report and groups say (it judges and reads nothing; for the leak summary
+ * it asks the analysis layer for a grouping by site), writes
  * only to the FILE* it is given, streams group by group, and escapes control
  * bytes from the target so a hostile core cannot drive the terminal.
  */
@@ -152,7 +153,7 @@ static void put_state(FILE *f, const struct gs_report *r, const struct gs_group 
 static void put_label(FILE *f, const struct gs_report *r, const struct gs_groups *g, const struct gs_group *gp)
 {
 	const struct gs_goroutine *first = &r->goroutines[gp->members[0]];
-	if (g->by == GS_GROUP_REASON) {
+	if (g->by == GS_GROUP_REASON || g->by == GS_GROUP_OBJECT) {
 		put_text(f, gp->key);
 		return;
 	}
@@ -266,6 +267,54 @@ static int put_summary(FILE *f, const struct gs_report *r, const struct gs_group
 	return 0;
 }
 
+/* The leaks first: per user site, how many goroutines are definitely
+ * leaked or suspect there, and the first one's reason. */
+static void put_leaks(FILE *f, const struct gs_report *r)
+{
+	size_t ndef = 0, nsus = 0;
+	for (size_t i = 0; i < r->ngoroutines; i++) {
+		const struct gs_leak *l = r->goroutines[i].leak;
+		ndef += l && !strcmp(l->verdict, "definite");
+		nsus += l && !strcmp(l->verdict, "suspect");
+	}
+	if (!ndef && !nsus) {
+		put(f, "leaks: none found\n");
+		return;
+	}
+	struct gs_groups *sites = gs_group(r, GS_GROUP_SITE);
+	if (!sites)
+		return;
+	char num[32];
+	put(f, "leaks: ");
+	put(f, fmt_count(num, ndef));
+	put(f, " definite, ");
+	put(f, fmt_count(num, nsus));
+	put(f, " suspect\n");
+	for (int pass = 0; pass < 2; pass++) {
+		const char *verdict = pass == 0 ? "definite" : "suspect";
+		for (size_t k = 0; k < sites->ngroups; k++) {
+			const struct gs_group *gp = &sites->groups[k];
+			size_t n = 0;
+			const struct gs_goroutine *first = NULL;
+			for (size_t j = 0; j < gp->count; j++) {
+				const struct gs_goroutine *g = &r->goroutines[gp->members[j]];
+				if (g->leak && !strcmp(g->leak->verdict, verdict)) {
+					n++;
+					first = first ? first : g;
+				}
+			}
+			if (!n)
+				continue;
+			fprintf(f, "%11s  %-8s  ", fmt_count(num, n), verdict);
+			put_text(f, gp->key);
+			put(f, "\n             ");
+			put_text(f, first->leak->reason);
+			fputc_unlocked('\n', f);
+		}
+	}
+	gs_groups_free(sites);
+}
+
 static void put_frames(FILE *f, const struct gs_goroutine *g)
 {
 	for (size_t i = 0; i < g->nframes; i++) {
@@ -374,6 +423,7 @@ int gs_report_text(FILE *out, const struct gs_report *r, const struct gs_groups 
 		funlockfile(out);
 		return -1;
 	}
+	put_leaks(out, r);
 	if (r->ngoroutines == 0)
 		put(out, "no goroutines found\n");
 	fputc_unlocked('\n', out);
