@@ -63,3 +63,19 @@ void gs_model_warn(struct gs_model *m, const char *fmt, ...)
 	va_end(ap);
 	*(const char **)gs_vec_push(&m->warnings) = gs_arena_strdup(m->arena, buf);
 }
+
+int gs_mem_field(const struct gs_model *m, uint64_t base, enum gs_rt_id id, uint64_t *out)
+{
+	const struct gs_rt_item *it = &m->rs.it[id];
+	uint8_t b[8] = { 0 };
+	if (!it->found || it->size == 0 || it->size > 8 || gs_mem_read(m, base + it->value, b, it->size) != 0)
+		return -1;
+	switch (it->size) {
+	case 1: *out = b[0]; break;
+	case 2: *out = gs_le16(b); break;
+	case 4: *out = gs_le32(b); break;
+	case 8: *out = gs_le64(b); break;
+	default: return -1;
+	}
+	return 0;
+}

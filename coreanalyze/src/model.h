@@ -53,6 +53,10 @@ struct gs_model {
 int gs_mem_read(const struct gs_model *m, uint64_t addr, void *buf, size_t n);
 int gs_mem_u64(const struct gs_model *m, uint64_t addr, uint64_t *out);
 
+/* Read schema FIELD id of the struct at base in target memory (1, 2, 4 or
+ * 8 bytes, zero-extended).  0, or -1 when absent or unreadable. */
+int gs_mem_field(const struct gs_model *m, uint64_t base, enum gs_rt_id id, uint64_t *out);
+
 /* Read a Go string header at addr and its bytes (at most maxlen) into the
  * arena.  NULL when unreadable. */
 const char *gs_mem_gostring(struct gs_model *m, uint64_t addr, size_t maxlen);

@@ -88,11 +88,9 @@ static bool heap_ready(struct rctx *c)
 
 static uint64_t fld(struct rctx *c, uint64_t base, enum gs_rt_id id)
 {
-	const struct gs_rt_item *it = &c->rs->it[id];
-	uint8_t b[8] = { 0 };
-	if (it->size == 0 || it->size > 8 || gs_mem_read(c->m, base + it->value, b, it->size) != 0)
-		return 0;
-	return gs_rt_field(c->rs, id, b - it->value, it->value + it->size);
+	uint64_t v = 0;
+	gs_mem_field(c->m, base, id, &v);
+	return v;
 }
 
 /* The heap object containing p (runtime.spanOf + findObject): 0 and its

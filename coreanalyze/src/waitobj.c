@@ -43,13 +43,10 @@ static uint64_t rd64(struct wctx *c, uint64_t addr, bool *ok)
 
 static uint64_t field(struct wctx *c, uint64_t base, enum gs_rt_id id, bool *ok)
 {
-	const struct gs_rt_item *it = &c->m->rs.it[id];
-	uint8_t b[8] = { 0 };
-	if (!it->found || it->size == 0 || it->size > 8 || gs_mem_read(c->m, base + it->value, b, it->size) != 0) {
+	uint64_t v = 0;
+	if (gs_mem_field(c->m, base, id, &v) != 0)
 		*ok = false;
-		return 0;
-	}
-	return gs_rt_field(&c->m->rs, id, b - it->value, it->value + it->size);
+	return v;
 }
 
 static const char *kind_tag[] = { "chan", "mutex", "rwmutex", "waitgroup", "cond", "sema", "timer", "netpoll" };
