@@ -196,6 +196,7 @@ void gs_analysis_close(struct gs_analysis *a)
 	gs_target_close(&m->target);
 	gs_pccache_free(m->pcc);
 	gs_dwidx_free(m->dwidx);
+	gs_rtschema_free(&m->rs);
 	free(m->graw);
 	gs_map_free(&m->sudogs);
 	if (m->pcln)

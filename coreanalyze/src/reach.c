@@ -49,6 +49,8 @@ struct rctx {
 	struct gs_vec spanv;    /* struct spaninfo */
 	struct gs_map arenas;   /* arena index + 1 -> heapArena address (0: none) + 1 */
 	struct gs_map marked;   /* object base -> 1 */
+	struct gs_map typed;    /* heap object base -> (offset of the struct in it) << 16 | schema TYPE id + 1
+	                         * (g, m, p; Go 1.22+ puts a malloc header before big objects) */
 	struct gs_vec work;     /* uint64_t object bases to scan (sizes looked up again) */
 	uint64_t csoff, cssize, esoff, essize; /* sudog c / elem fields, never followed */
 	uint8_t *buf;
@@ -189,8 +191,10 @@ static void scan_range(struct rctx *c, uint64_t lo, uint64_t hi, uint64_t s1, ui
 #define PCDATA_STACKMAPINDEX 1
 
 /* Scan the words a stackmap bitmap marks: entry idx of the runtime.stackmap
- * at addr ({n, nbit int32; bytedata}), covering nbit words from base. */
-static int scan_bitmap(struct rctx *c, uint64_t addr, int32_t idx, uint64_t base, uint64_t limit)
+ * at addr ({n, nbit int32; bytedata}), covering nbit words from base, or,
+ * when below is set, the nbit words that end at base (locals end at varp:
+ * runtime.scanframeworker). */
+static int scan_bitmap(struct rctx *c, uint64_t addr, int32_t idx, uint64_t base, bool below)
 {
 	uint8_t hdr[8];
 	if (gs_mem_read(c->m, addr, hdr, 8) != 0)
@@ -204,8 +208,8 @@ static int scan_bitmap(struct rctx *c, uint64_t addr, int32_t idx, uint64_t base
 	uint8_t bits[4096];
 	if (nbytes > sizeof bits || gs_mem_read(c->m, addr + 8 + nbytes * (size_t)idx, bits, nbytes) != 0)
 		return -1;
-	if (limit && base + 8 * (uint64_t)nbit > limit)
-		return -1;
+	if (below)
+		base -= 8 * (uint64_t)nbit;
 	for (int32_t i = 0; i < nbit; i++) {
 		uint64_t w;
 		if ((bits[i / 8] >> (i % 8)) & 1 && gs_mem_u64(c->m, base + 8 * (uint64_t)i, &w) == 0)
@@ -237,13 +241,13 @@ static void scan_frame(struct rctx *c, uint64_t pc, uint64_t sp, bool exact, uin
 	if (idx == -1)
 		idx = 0;
 	bool precise = !exact && strncmp(f.name, "reflect.", 8) != 0;
-	if (precise && varp > sp && (!have_l || scan_bitmap(c, lmap, idx, varp - 0, 0) != 0))
+	if (precise && varp > sp && (!have_l || scan_bitmap(c, lmap, idx, varp, true) != 0))
 		precise = false;
 	if (!precise) {
 		scan_range(c, sp, fp, 0, 0, 0, 0);
 		return;
 	}
-	if (have_a && scan_bitmap(c, amap, idx, argp, 0) != 0)
+	if (have_a && scan_bitmap(c, amap, idx, argp, false) != 0)
 		scan_range(c, argp, argp + (uint64_t)(f.args > 0 ? f.args : 0), 0, 0, 0, 0);
 	if (gs_pcln_funcdata(m->pcln, &f, FUNCDATA_STACKOBJECTS, &objs) == 0) {
 		uint64_t n;
@@ -300,19 +304,82 @@ static void scan_stack(struct rctx *c, const struct gs_goroutine *g, const struc
 	c->stk_lo = c->stk_hi = 0;
 }
 
-static void drain(struct rctx *c)
+/* A heap object: a runtime g, m or p by its DWARF pointer map (their
+ * uintptr fields and buffers hold stale addresses the GC never follows:
+ * P's write-barrier buffer is one), a sudog without its c and elem, any
+ * other object conservatively. */
+static void scan_object(struct rctx *c, uint64_t base, uint64_t size)
 {
-	while (c->work.len > 0) {
-		uint64_t base = ((uint64_t *)c->work.data)[--c->work.len], b2, size, one;
-		bool scan;
-		if (heap_find(c, base, &b2, &size, &scan) != 0)
-			continue;
-		if (gs_map_get(&c->m->sudogs, base, &one))
+	uint64_t tid, one;
+	bool sudog = gs_map_get(&c->m->sudogs, base, &one);
+	if (!gs_map_get(&c->typed, base, &tid) && !sudog) {
+		scan_range(c, base, base + size, 0, 0, 0, 0);
+		return;
+	}
+	enum gs_rt_id id = sudog ? GS_RT_SUDOG : (enum gs_rt_id)((tid & 0xffff) - 1);
+	uint64_t at = sudog ? 0 : tid >> 16; /* the struct's offset in the object */
+	uint64_t tsize = c->rs->it[id].value;
+	if (!c->rs->it[id].ptrmap || at + tsize > size || tsize > SCAN_CHUNK ||
+	    gs_mem_read(c->m, base + at, c->buf, tsize) != 0) {
+		if (sudog)
 			scan_range(c, base, base + size, base + c->csoff, base + c->csoff + c->cssize, base + c->esoff,
 			           base + c->esoff + c->essize);
 		else
 			scan_range(c, base, base + size, 0, 0, 0, 0);
+		return;
 	}
+	/* Words before the struct (a malloc header: a type pointer, not
+	 * heap) and after it (size-class slack) hold no heap pointers. */
+	for (uint64_t off = 0; off + 8 <= tsize; off += 8) {
+		if (!gs_rt_ptrword(c->rs, id, off))
+			continue;
+		if (sudog && ((off >= c->csoff && off < c->csoff + c->cssize) || (off >= c->esoff && off < c->esoff + c->essize)))
+			continue;
+		mark_word(c, gs_le64(c->buf + off));
+	}
+}
+
+static void drain(struct rctx *c)
+{
+	while (c->work.len > 0) {
+		uint64_t base = ((uint64_t *)c->work.data)[--c->work.len], b2, size;
+		bool scan;
+		if (heap_find(c, base, &b2, &size, &scan) != 0)
+			continue;
+		scan_object(c, base, size);
+	}
+}
+
+static void put_typed(struct rctx *c, uint64_t p, enum gs_rt_id id)
+{
+	uint64_t base, size;
+	bool scan;
+	if (heap_find(c, p, &base, &size, &scan) == 0 && p - base < 0x10000)
+		gs_map_put(&c->typed, base, (p - base) << 16 | (uint64_t)(id + 1));
+}
+
+/* Which heap objects are the runtime's own g, m and p structs: every
+ * allgs entry (dead ones too), the allm list, allp. */
+static void index_runtime_objects(struct rctx *c)
+{
+	const struct gs_rtschema *rs = c->rs;
+	struct gs_model *m = c->m;
+	uint64_t arr, n, p;
+	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGS), &arr) == 0 && gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGLEN), &n) == 0)
+		for (uint64_t i = 0; i < n && i < (64u << 20); i++)
+			if (gs_mem_u64(m, arr + 8 * i, &p) == 0 && p)
+				put_typed(c, p, GS_RT_G);
+	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLM), &p) == 0)
+		for (size_t i = 0; p && i < 100000; i++) {
+			put_typed(c, p, GS_RT_M);
+			if (gs_mem_field(m, p, GS_RT_M_ALLLINK, &p) != 0)
+				break;
+		}
+	if (gs_rt_has(rs, GS_RT_ALLP) && gs_rt_has(rs, GS_RT_P) && gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLP), &arr) == 0 &&
+	    gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLP) + 8, &n) == 0)
+		for (uint64_t i = 0; i < n && i < 4096; i++)
+			if (gs_mem_u64(m, arr + 8 * i, &p) == 0 && p)
+				put_typed(c, p, GS_RT_P);
 }
 
 static void scan_section(struct rctx *c, const char *name)
@@ -321,6 +388,43 @@ static void scan_section(struct rctx *c, const char *name)
 	size_t size;
 	if (gs_elf_section(c->m->exe, name, &addr, NULL, &size) == 0 && addr)
 		scan_range(c, addr, addr + size, 0, 0, 0, 0);
+}
+
+/* The program's data and bss as the GC scans them (markroot): only the
+ * words the module's pointer masks mark (moduledata.gcdatamask/gcbssmask,
+ * built at start-up by progToPointerMask).  Without the masks, the
+ * sections are scanned conservatively. */
+static void scan_globals(struct rctx *c)
+{
+	const struct gs_rtschema *rs = c->rs;
+	uint64_t md = gs_rt_val(rs, GS_RT_FIRSTMODULEDATA);
+	static const enum gs_rt_id ids[2][3] = {
+		{ GS_RT_MODULEDATA_DATA, GS_RT_MODULEDATA_EDATA, GS_RT_MODULEDATA_GCDATAMASK },
+		{ GS_RT_MODULEDATA_BSS, GS_RT_MODULEDATA_EBSS, GS_RT_MODULEDATA_GCBSSMASK },
+	};
+	for (int k = 0; k < 2; k++) {
+		uint64_t lo, hi, mask;
+		if (!gs_rt_has(rs, GS_RT_FIRSTMODULEDATA) || gs_mem_field(c->m, md, ids[k][0], &lo) != 0 ||
+		    gs_mem_field(c->m, md, ids[k][1], &hi) != 0 || gs_mem_field(c->m, md, ids[k][2], &mask) != 0 ||
+		    !mask || hi < lo || hi - lo > (1ull << 32)) {
+			gs_model_warn(c->m, "the %s pointer mask is unreadable: scanning it conservatively", k ? "bss" : "data");
+			scan_section(c, k ? ".bss" : ".data");
+			continue;
+		}
+		uint64_t nwords = (hi - lo) / 8;
+		for (uint64_t w = 0; w < nwords; w += 8 * SCAN_CHUNK / 64) {
+			uint64_t n = nwords - w < 8 * SCAN_CHUNK / 64 ? nwords - w : 8 * SCAN_CHUNK / 64;
+			uint8_t bits[SCAN_CHUNK / 64];
+			if (gs_mem_read(c->m, mask + w / 8, bits, (n + 7) / 8) != 0 ||
+			    gs_mem_read(c->m, lo + 8 * w, c->buf, n * 8) != 0) {
+				scan_range(c, lo + 8 * w, lo + 8 * (w + n), 0, 0, 0, 0);
+				continue;
+			}
+			for (uint64_t i = 0; i < n; i++)
+				if ((bits[i / 8] >> (i % 8)) & 1)
+					mark_word(c, gs_le64(c->buf + 8 * i));
+		}
+	}
 }
 
 /* Whether the object at addr keeps its waiters runnable: marked, or not a
@@ -361,7 +465,8 @@ static const char *reason_for(struct gs_model *m, const struct gs_goroutine *g)
 	const struct gs_wait *w = &g->waits[0];
 	const struct gs_object *o = w->obj;
 	if (!strcmp(w->kind, "nil_chan"))
-		return "blocked forever on a nil channel: no send or receive on a nil channel ever completes";
+		return w->select_case ? "blocked forever in a select whose every case is a nil channel"
+		                      : "blocked forever on a nil channel: no send or receive on a nil channel ever completes";
 	if (!strcmp(w->kind, "select_no_cases"))
 		return "blocked forever in select {} (no cases): nothing can wake it";
 	if (g->nwaits > 1)
@@ -399,6 +504,7 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 	gs_map_init(&c.spans);
 	gs_map_init(&c.arenas);
 	gs_map_init(&c.marked);
+	gs_map_init(&c.typed);
 	gs_vec_init(&c.spanv, sizeof(struct spaninfo));
 	gs_vec_init(&c.work, sizeof(uint64_t));
 	gs_vec_init(&c.stkobjs, sizeof(struct stkobj));
@@ -413,8 +519,8 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 	for (size_t i = 0; i < r->ngoroutines; i++)
 		v[i] = classify(m, i, &gs[i]);
 	if (heap) {
-		scan_section(&c, ".data");
-		scan_section(&c, ".bss");
+		index_runtime_objects(&c);
+		scan_globals(&c);
 		for (size_t i = 0; i < r->ngoroutines; i++) {
 			if (v[i] != V_ROOT || !m->graw[i].sp || m->graw[i].hi <= m->graw[i].sp)
 				continue;
@@ -462,6 +568,7 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 	gs_map_free(&c.spans);
 	gs_map_free(&c.arenas);
 	gs_map_free(&c.marked);
+	gs_map_free(&c.typed);
 	gs_vec_free(&c.spanv);
 	gs_vec_free(&c.work);
 	gs_vec_free(&c.stkobjs);

@@ -116,6 +116,57 @@ static int global_addr(Dwarf_Die *var, uint64_t *addr)
 	return 0;
 }
 
+/* Mark the words of type t (at byte offset base) that hold pointers, as
+ * the GC's type bitmaps would: pointers, and the pointer fields of
+ * strings, slices, interfaces, structs and arrays.  uintptr-typed fields
+ * (guintptr, puintptr...) are not pointers, for the GC either. */
+static void collect_ptrs(Dwarf_Die *type, uint64_t base, uint8_t *bits, uint64_t nwords, int depth)
+{
+	Dwarf_Die t, m, el;
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	if (depth > 16 || strip_type(type, &t) != 0)
+		return;
+	switch (dwarf_tag(&t)) {
+	case DW_TAG_pointer_type:
+	case DW_TAG_subroutine_type:
+		if (base % 8 == 0 && base / 8 < nwords)
+			bits[base / 64] |= (uint8_t)(1u << ((base / 8) % 8));
+		return;
+	case DW_TAG_structure_type:
+		if (dwarf_child(&t, &m) != 0)
+			return;
+		do {
+			if (dwarf_tag(&m) != DW_TAG_member || !dwarf_attr(&m, DW_AT_data_member_location, &a) ||
+			    dwarf_formudata(&a, &w) != 0 || !dwarf_attr(&m, DW_AT_type, &a) || !dwarf_formref_die(&a, &el))
+				continue;
+			collect_ptrs(&el, base + w, bits, nwords, depth + 1);
+		} while (dwarf_siblingof(&m, &m) == 0);
+		return;
+	case DW_TAG_array_type: {
+		Dwarf_Die sub, et;
+		Dwarf_Word count = 0, esize = 0;
+		if (type_of(&t, &et) != 0 || dwarf_child(&t, &sub) != 0)
+			return;
+		if (dwarf_attr(&sub, DW_AT_count, &a) && dwarf_formudata(&a, &w) == 0)
+			count = w;
+		else if (dwarf_attr(&sub, DW_AT_upper_bound, &a) && dwarf_formudata(&a, &w) == 0)
+			count = w + 1;
+		if (dwarf_tag(&et) == DW_TAG_pointer_type)
+			esize = 8;
+		else if (dwarf_attr(&et, DW_AT_byte_size, &a) && dwarf_formudata(&a, &w) == 0)
+			esize = w;
+		if (esize == 0 || count > nwords * 8)
+			return;
+		for (Dwarf_Word i = 0; i < count && base + i * esize < nwords * 8; i++)
+			collect_ptrs(&et, base + i * esize, bits, nwords, depth + 1);
+		return;
+	}
+	default:
+		return;
+	}
+}
+
 static void global_type(Dwarf_Die *var, struct gs_rt_item *it)
 {
 	Dwarf_Die t;
@@ -237,6 +288,12 @@ int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct g
 			it->tag = dwarf_tag(&st);
 			if (dwarf_attr(&st, DW_AT_byte_size, &a) && dwarf_formudata(&a, &w) == 0)
 				it->value = w;
+			if (it->tag == DW_TAG_structure_type && it->value >= 8 && it->value <= (1u << 20)) {
+				uint64_t nwords = it->value / 8;
+				it->ptrmap = calloc((nwords + 7) / 8, 1);
+				if (it->ptrmap)
+					collect_ptrs(&st, 0, it->ptrmap, nwords, 0);
+			}
 			continue;
 		}
 		if (strip_type(&types[i], &st) != 0)
@@ -288,4 +345,20 @@ uint64_t gs_rt_field(const struct gs_rtschema *s, enum gs_rt_id id, const uint8_
 	case 8: return gs_le64(p);
 	default: return 0;
 	}
+}
+
+void gs_rtschema_free(struct gs_rtschema *s)
+{
+	for (int i = 0; i < GS_RT_COUNT; i++) {
+		free(s->it[i].ptrmap);
+		s->it[i].ptrmap = NULL;
+	}
+}
+
+bool gs_rt_ptrword(const struct gs_rtschema *s, enum gs_rt_id id, uint64_t off)
+{
+	const struct gs_rt_item *it = &s->it[id];
+	if (!it->ptrmap || off / 8 >= it->value / 8)
+		return true;
+	return (it->ptrmap[off / 64] >> ((off / 8) % 8)) & 1;
 }

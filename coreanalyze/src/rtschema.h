@@ -36,6 +36,7 @@
 	X(G_RUNNINGCLEANUPS, FIELD, "runtime.g", "runningCleanups.u.value", 0) /* 1.25+ */      \
 	/* runtime.m: an OS thread */                                                          \
 	X(M, TYPE, "runtime.m", NULL, 1)                                                       \
+	X(P, TYPE, "runtime.p", NULL, 0)                                                       \
 	X(M_PROCID, FIELD, "runtime.m", "procid", 1)                                           \
 	X(M_CURG, FIELD, "runtime.m", "curg", 1)                                               \
 	X(M_ALLLINK, FIELD, "runtime.m", "alllink", 1)                                         \
@@ -108,6 +109,12 @@
 	X(C_HEAPARENABYTES, CONST, "runtime.heapArenaBytes", NULL, 0)                          \
 	X(C_ARENAL2BITS, CONST, "runtime.arenaL2Bits", NULL, 0)                                \
 	X(C_ARENAL1BITS, CONST, "runtime.arenaL1Bits", NULL, 0)                                \
+	X(MODULEDATA_DATA, FIELD, "runtime.moduledata", "data", 0)                             \
+	X(MODULEDATA_EDATA, FIELD, "runtime.moduledata", "edata", 0)                           \
+	X(MODULEDATA_BSS, FIELD, "runtime.moduledata", "bss", 0)                               \
+	X(MODULEDATA_EBSS, FIELD, "runtime.moduledata", "ebss", 0)                             \
+	X(MODULEDATA_GCDATAMASK, FIELD, "runtime.moduledata", "gcdatamask.bytedata", 0)        \
+	X(MODULEDATA_GCBSSMASK, FIELD, "runtime.moduledata", "gcbssmask.bytedata", 0)          \
 	X(SUDOG_CFIELD, FIELD, "runtime.sudog", "c", 0)                                        \
 	X(SUDOG_ELEMFIELD, FIELD, "runtime.sudog", "elem", 0)                                  \
 	X(TIMER_WHEN, FIELD, "runtime.timer", "when", 0)                                       \
@@ -147,6 +154,8 @@ struct gs_rt_item {
 	uint64_t size;  /* FIELD: the member's byte size; GLOBAL: its type's byte size */
 	uint64_t count; /* GLOBAL of array type: number of elements */
 	int tag;        /* TYPE: DWARF tag of the type under any typedefs (struct, pointer...) */
+	uint8_t *ptrmap; /* TYPE of a struct: 1 bit per 8-byte word that holds a pointer,
+	                  * from its DWARF member types (malloc'd; gs_rtschema_free) */
 };
 
 struct gs_rtschema {
@@ -158,6 +167,14 @@ struct gs_rtschema {
  * required items are missing (one message naming all of them, which
  * usually means "not a Go program" or an unsupported release). */
 int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct gs_error *err);
+
+/* Free what gs_rtschema_load allocated (the pointer maps). */
+void gs_rtschema_free(struct gs_rtschema *s);
+
+/* True when the word at byte offset off of a TYPE item holds a pointer;
+ * true too when the type has no pointer map (callers then stay
+ * conservative). */
+bool gs_rt_ptrword(const struct gs_rtschema *s, enum gs_rt_id id, uint64_t off);
 
 static inline bool gs_rt_has(const struct gs_rtschema *s, enum gs_rt_id id) { return s->it[id].found; }
 static inline uint64_t gs_rt_val(const struct gs_rtschema *s, enum gs_rt_id id) { return s->it[id].value; }

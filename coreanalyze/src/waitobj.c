@@ -383,6 +383,10 @@ static void chan_waits(struct wctx *c, size_t gi, const char *wr, struct gs_vec 
 	if (!ok)
 		gs_model_warn(c->m, "goroutine %llu: its channel wait list (g.waiting) is unreadable",
 		              (unsigned long long)c->r->goroutines[gi].id);
+	else if (sel && v->len == 0)
+		/* selectgo drops nil-channel cases; a select with only those
+		 * parks with no sudog at all and can never proceed. */
+		add_wait(c, v, "nil_chan", NULL)->select_case = true;
 }
 
 static int id_cmp(const void *a, const void *b)
