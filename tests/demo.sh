@@ -9,7 +9,7 @@ v=$(ls -d /usr/lib/go-1.*/bin/go 2>/dev/null | sed 's|/usr/lib/go-||; s|/bin/go|
 out=build/fixtures/go$v
 fixture=${DEMO_FIXTURE:-many}
 echo "demo: building the fixtures with Go $v and crashing '$fixture' into a core (GOTRACEBACK=crash, SIGABRT)..." >&2
-ONLY=$fixture fixtures/make-cores.sh "$v" "$out" >&2
+fixtures/make-cores.sh "$v" "$out" "$fixture" >&2
 echo "demo: build/gostuck $out/$fixture/exe $out/$fixture/core" >&2
 echo >&2
 exec build/gostuck "$out/$fixture/exe" "$out/$fixture/core"

@@ -4,7 +4,8 @@
 # Responsibility: for every Go version given, build that version's fixtures
 # (fixtures/make-cores.sh V build/fixtures/goV) and run the oracle
 # (tests/oracle.py: gostuck's JSON against the runtime's own traceback) and
-# the schema test (tests/test_schema.py) on them; once, run the pytest
+# the schema, wait-object and leak tests (tests/test_schema.py,
+# test_waitobjects.py, test_leaks.py) on them; once, run the pytest
 # suites (tests/test_*.py), every tests/unit/test_*.sh and tests/test_*.sh
 # (given the versions as arguments: test_x.sh 1.19 1.22), and the oracle and schema
 # test on the frozen fixtures (fixtures/frozen/unpack.sh OUTDIR, when it
@@ -108,6 +109,30 @@ oracle_and_schema() {
 	fi
 }
 
+# counted_suite ROW SUITE PREFIX SCRIPT DIR : a gostuck suite that ends with
+# "PREFIX: N passed, M failed".
+counted_suite() {
+	local row=$1 suite=$2 prefix=$3 script=$4 dir=$5 log rc line
+	if ! have_gostuck; then
+		record "$row" "$suite" FAIL "(no $GOSTUCK)"
+		return
+	fi
+	log="$LOGS/$suite-$row.log"
+	banner "$suite $row: $dir"
+	run_logged "$log" $PY "$script" --gostuck "$GOSTUCK" "$dir"
+	rc=$?
+	line=$(tail -n 1 "$log")
+	if [[ $line =~ ^$prefix:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		if [ "$rc" -eq 0 ]; then
+			record "$row" "$suite" ok "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+		else
+			record "$row" "$suite" FAIL "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+		fi
+	else
+		record "$row" "$suite" FAIL "(rc=$rc, no count)"
+	fi
+}
+
 have_gostuck || echo "run-all: $GOSTUCK is missing or not executable: every gostuck suite fails" >&2
 
 # ---- per Go version
@@ -130,6 +155,8 @@ for v in $VERSIONS; do
 	fi
 	if [ -d "$out" ]; then
 		oracle_and_schema "$row" "$out"
+		counted_suite "$row" waitobjects waitobjects tests/test_waitobjects.py "$out"
+		counted_suite "$row" leaks leaks tests/test_leaks.py "$out"
 	else
 		record "$row" oracle FAIL "(no fixtures)"
 		record "$row" schema FAIL "(no fixtures)"
@@ -172,6 +199,8 @@ if [ -e fixtures/frozen/unpack.sh ]; then
 	frozen=build/fixtures/frozen
 	if run_logged "$LOGS/frozen-unpack.log" bash fixtures/frozen/unpack.sh "$frozen"; then
 		oracle_and_schema frozen "$frozen"
+		counted_suite frozen waitobjects waitobjects tests/test_waitobjects.py "$frozen"
+		counted_suite frozen leaks leaks tests/test_leaks.py "$frozen"
 	else
 		record frozen oracle FAIL "(unpack.sh failed)"
 		record frozen schema FAIL "(unpack.sh failed)"
