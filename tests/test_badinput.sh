@@ -88,7 +88,7 @@ expect "one argument" 2 "" -- "$tmp/text"
 expect "three arguments" 2 "" -- "$tmp/text" "$tmp/text" "$tmp/text"
 expect "unknown option" 2 "" -- --no-such-option "$tmp/text" "$tmp/text"
 expect "bad --group-by" 2 "" -- --group-by=bogus "$tmp/text" "$tmp/text"
-expect "-p not implemented" 2 "not implemented" -- -p 1
+expect "-p not a number" 2 "-p wants a process id" -- -p x
 expect "missing EXE" 3 "" -- "$tmp/does-not-exist" "$tmp/text"
 expect "directory as EXE" 3 "" -- "$tmp/adir" "$tmp/text"
 expect "empty file as EXE" 3 "" -- "$tmp/empty" "$tmp/text"

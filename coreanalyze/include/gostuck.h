@@ -166,6 +166,28 @@ struct gs_analysis;
 GS_EXPORT int gs_analyze_core(const char *exe, const char *core, const struct gs_options *opts,
                               struct gs_analysis **out, struct gs_error *err);
 
+/* What analyzing a live process cost it (gs_analyze_live). */
+struct gs_live_stats {
+	uint64_t pause_ns;  /* from the first thread stopped to the last one resumed */
+	uint64_t attach_ns; /* of which stopping every thread took this */
+	size_t nthreads;    /* threads stopped */
+	uint64_t nsyscalls; /* memory reads that went to the kernel */
+	uint64_t bytes;     /* bytes read from the process */
+};
+
+/* Analyze a running Go process: its executable is /proc/PID/exe; every
+ * thread is stopped (ptrace) only while the runtime's memory is read, then
+ * detached before this returns, whatever the outcome, and the process runs
+ * on; nothing is ever written to it.  stats (may be NULL) receives the
+ * pause.  Returns 0 and *out as gs_analyze_core does; -1 and *err (one
+ * line saying what to do) when the process does not exist, is not a Go
+ * program, may not be traced (permissions, ptrace_scope, another tracer)
+ * or exits during the analysis (GS_E_INPUT), and as gs_analyze_core for
+ * unsupported programs.  A SIGINT/SIGTERM/SIGHUP while the process is
+ * stopped detaches it first, then takes its usual course. */
+GS_EXPORT int gs_analyze_live(pid_t pid, const struct gs_options *opts, struct gs_live_stats *stats,
+                              struct gs_analysis **out, struct gs_error *err);
+
 GS_EXPORT const struct gs_report *gs_analysis_report(const struct gs_analysis *a);
 GS_EXPORT void gs_analysis_close(struct gs_analysis *a);
 

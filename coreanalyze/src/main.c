@@ -1,7 +1,10 @@
 /* main.c - the gostuck command: parses options, runs one analysis of a core
- * and its executable through libgostuck, groups the goroutines and writes
- * the text or JSON view to stdout.  Layer: front end, above the library.  It
- * owns stdout, stderr and the exit status (0 report written, 1 internal
+ * and its executable, or of a live process (-p), through libgostuck, groups
+ * the goroutines and writes the text or JSON view to stdout; with --growth,
+ * two snapshots of a live process and the groups that grew between them
+ * (a small comparison by group key, kept here until saved-report diffs
+ * give the library one).  Layer: front end, above the library.  It owns
+ * stdout, stderr and the exit status (0 report written, 1 internal
  * error, 2 usage, 3 unreadable or unsuitable input); every error is one
  * line on stderr starting "gostuck: ".  It must not analyze anything itself:
  * all knowledge of ELF, DWARF and the Go runtime lives in the library.
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gostuck.h"
 #include "report.h"
@@ -25,22 +29,38 @@ enum {
 };
 
 #define MAX_FRAMES_LIMIT 1000000
+#define MAX_GROWTH_SECONDS 86400
 
 static const char usage_text[] =
 	"usage: gostuck [options] EXE CORE\n"
+	"       gostuck [options] -p PID\n"
 	"\n"
-	"Report every goroutine of a Go program from its core dump, as the Go\n"
-	"runtime's own crash traceback would print it, grouped by stack.\n"
+	"Report every goroutine of a Go program from its core dump, or of a running\n"
+	"Go process, as the Go runtime's own crash traceback would print it,\n"
+	"grouped by stack.\n"
 	"\n"
 	"options:\n"
 	"  --json                 write the JSON report (schema %d) instead of text\n"
 	"  --group-by=KEY         stack (default), site (first frame in user code),\n"
 	"                         created (the go statement), reason (wait reason\n"
-	"                         or status), none (one group per goroutine)\n"
+	"                         or status), object (the channel, mutex... they\n"
+	"                         wait on), none (one group per goroutine)\n"
 	"  --all                  also show dead goroutines and groups made only of\n"
 	"                         runtime-internal goroutines\n"
 	"  --max-frames=N         unwind at most N frames per goroutine (default 10000)\n"
-	"  -p PID                 analyze a live process (not implemented yet)\n"
+	"  --suspect-minutes=N    suspect a leak when blocked at least N minutes (5)\n"
+	"  --suspect-count=N      suspect a leak when N or more goroutines are blocked\n"
+	"                         at one user site (100)\n"
+	"  -p PID                 analyze a running process instead of a core: every\n"
+	"                         thread is stopped (ptrace) only while its memory is\n"
+	"                         read, then let go before the report is formatted;\n"
+	"                         nothing is written to it (needs the right to ptrace\n"
+	"                         it: same user or root, see ptrace_scope in gostuck(1))\n"
+	"      --verbose          print how long the process was stopped (-p) on stderr\n"
+	"      --growth=SECONDS   with -p: take two snapshots SECONDS apart and list the\n"
+	"                         groups that grew (key, count before, after, delta);\n"
+	"                         groups by site unless --group-by is given; --all\n"
+	"                         also counts runtime-internal goroutines\n"
 	"  -h, --help             show this help\n"
 	"      --version          show the version and the JSON schema number\n"
 	"\n"
@@ -50,6 +70,8 @@ static const char usage_text[] =
 	"  gcore -o server.core $(pidof server)             # core of a running process\n"
 	"  gostuck --group-by=site ./server server.core.$(pidof server)\n"
 	"  gostuck --json ./server core | jq '.groups[0]'\n"
+	"  gostuck -p $(pidof server)                       # the running process, paused briefly\n"
+	"  gostuck --growth=30 -p $(pidof server)           # which sites keep adding goroutines\n"
 	"\n"
 	"exit status: 0 report written (even with warnings), 1 internal error,\n"
 	"2 usage error, 3 input unreadable or not a supported Go program/core.\n"
@@ -105,7 +127,8 @@ static int write_failed(void)
 	return EXIT_INTERNAL;
 }
 
-enum { OPT_JSON = 256, OPT_GROUP_BY, OPT_ALL, OPT_MAX_FRAMES, OPT_VERSION };
+enum { OPT_JSON = 256, OPT_GROUP_BY, OPT_ALL, OPT_MAX_FRAMES, OPT_VERSION, OPT_VERBOSE, OPT_GROWTH,
+       OPT_SUSPECT_MINUTES, OPT_SUSPECT_COUNT };
 
 static const struct option long_options[] = {
 	{"json", no_argument, NULL, OPT_JSON},
@@ -114,6 +137,10 @@ static const struct option long_options[] = {
 	{"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"verbose", no_argument, NULL, OPT_VERBOSE},
+	{"growth", required_argument, NULL, OPT_GROWTH},
+	{"suspect-minutes", required_argument, NULL, OPT_SUSPECT_MINUTES},
+	{"suspect-count", required_argument, NULL, OPT_SUSPECT_COUNT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -123,12 +150,239 @@ static const char *bad_option(char **argv, int ind)
 	return ind > 0 && argv[ind - 1] ? argv[ind - 1] : "?";
 }
 
+/* "-p PID": a positive decimal process id that fits pid_t. */
+static int parse_pid(const char *arg, pid_t *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || arg[0] == '+' || v <= 0 || v > 0x3fffffff)
+		return -1;
+	*out = (pid_t)v;
+	return 0;
+}
+
+/* --verbose: what the pause of a live process cost it. */
+static void say_pause(pid_t pid, const struct gs_live_stats *st)
+{
+	if (st->nthreads == 0)
+		return;
+	say("process %d was stopped for %.3f ms (%zu threads, stopped in %.3f ms; %llu reads, %.1f KiB)", (int)pid,
+	    (double)st->pause_ns / 1e6, st->nthreads, (double)st->attach_ns / 1e6, (unsigned long long)st->nsyscalls,
+	    (double)st->bytes / 1024.0);
+}
+
+static int analyze_pid(pid_t pid, const struct gs_options *opts, bool verbose, struct gs_analysis **out)
+{
+	struct gs_error err = {0};
+	struct gs_live_stats st;
+	int rc = gs_analyze_live(pid, opts, &st, out, &err);
+	if (verbose)
+		say_pause(pid, &st);
+	if (rc == 0)
+		return EXIT_REPORT;
+	if (err.msg[0])
+		say("%s", err.msg);
+	else
+		say("analyzing process %d failed (no reason given)", (int)pid);
+	return exit_code_of(err.code);
+}
+
+/* ---- --growth: two snapshots of a live process, compared by group key ---- */
+
+struct growth_row {
+	const char *key;
+	size_t before, after;
+};
+
+static int growth_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct growth_row *)a)->key, ((const struct growth_row *)b)->key);
+}
+
+static int growth_delta_cmp(const void *a, const void *b)
+{
+	const struct growth_row *x = a, *y = b;
+	size_t dx = x->after - x->before, dy = y->after - y->before;
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* Only runtime-internal members (hidden unless --all, as in the report). */
+static bool group_is_system(const struct gs_report *r, const struct gs_group *g)
+{
+	for (size_t i = 0; i < g->count; i++)
+		if (!r->goroutines[g->members[i]].system)
+			return false;
+	return true;
+}
+
+/* The groups of g as rows sorted by key (before when first, else after). */
+static struct growth_row *growth_rows(const struct gs_report *r, const struct gs_groups *g, bool all,
+                                      bool first, size_t *n)
+{
+	struct growth_row *rows = calloc(g->ngroups ? g->ngroups : 1, sizeof *rows);
+	*n = 0;
+	if (!rows)
+		return NULL;
+	for (size_t i = 0; i < g->ngroups; i++) {
+		if (!all && group_is_system(r, &g->groups[i]))
+			continue;
+		rows[*n] = (struct growth_row){.key = g->groups[i].key};
+		if (first)
+			rows[*n].before = g->groups[i].count;
+		else
+			rows[*n].after = g->groups[i].count;
+		(*n)++;
+	}
+	qsort(rows, *n, sizeof *rows, growth_key_cmp);
+	return rows;
+}
+
+/* Merge the two sorted row lists and keep the groups that grew, largest
+ * growth first.  NULL out of memory. */
+static struct growth_row *growth_diff(const struct growth_row *a, size_t na, const struct growth_row *b, size_t nb,
+                                      size_t *n)
+{
+	struct growth_row *out = calloc(na + nb + 1, sizeof *out);
+	size_t i = 0, j = 0;
+	*n = 0;
+	if (!out)
+		return NULL;
+	while (i < na || j < nb) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i].key, b[j].key);
+		if (c < 0) {
+			i++; /* gone or shrunk to nothing: not growth */
+			continue;
+		}
+		struct growth_row row = {.key = b[j].key, .after = b[j].after, .before = c == 0 ? a[i].before : 0};
+		if (c == 0)
+			i++;
+		j++;
+		if (row.after > row.before)
+			out[(*n)++] = row;
+	}
+	qsort(out, *n, sizeof *out, growth_delta_cmp);
+	return out;
+}
+
+/* A JSON string: escapes, and U+FFFD for bytes that are not UTF-8. */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		if (*p == '"' || *p == '\\') {
+			fprintf(f, "\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p++);
+		} else if (*p < 0x80) {
+			fputc(*p++, f);
+		} else {
+			size_t n = gs_report_utf8_len(p);
+			if (n == 0) {
+				fputs("\\ufffd", f);
+				p++;
+			} else {
+				fwrite(p, 1, n, f);
+				p += n;
+			}
+		}
+	}
+	fputc('"', f);
+}
+
+static int growth_print(FILE *f, bool json, pid_t pid, double seconds, enum gs_group_by by,
+                        const struct gs_report *ra, const struct gs_report *rb, const struct growth_row *rows, size_t n)
+{
+	if (json) {
+		fprintf(f, "{\"schema\":%d,\"tool\":\"gostuck\",\"version\":\"%s\",\"growth\":{\"pid\":%d,\"exe\":",
+		        GS_SCHEMA, GS_VERSION, (int)pid);
+		json_string(f, rb->exe ? rb->exe : "");
+		fprintf(f, ",\"interval_seconds\":%g,\"group_by\":\"%s\",\"before\":{\"goroutines\":%zu},"
+		        "\"after\":{\"goroutines\":%zu},\"groups\":[",
+		        seconds, gs_group_by_name(by), ra->ngoroutines, rb->ngoroutines);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",{\"key\":" : "{\"key\":", f);
+			json_string(f, rows[i].key);
+			fprintf(f, ",\"before\":%zu,\"after\":%zu,\"delta\":%zu}", rows[i].before, rows[i].after,
+			        rows[i].after - rows[i].before);
+		}
+		fputs("]}}\n", f);
+	} else {
+		fprintf(f, "process %d (%s), %s: %zu goroutines, %g s later %zu (%+lld)\n", (int)pid,
+		        rb->exe ? rb->exe : "?", rb->go_version ? rb->go_version : "unknown Go version", ra->ngoroutines,
+		        seconds, rb->ngoroutines, (long long)rb->ngoroutines - (long long)ra->ngoroutines);
+		if (n == 0) {
+			fprintf(f, "no group grew (grouped by %s)\n", gs_group_by_name(by));
+		} else {
+			fprintf(f, "%zu group%s grew (grouped by %s):\n%8s %8s %8s  %s\n", n, n == 1 ? "" : "s",
+			        gs_group_by_name(by), "before", "after", "delta", "key");
+			for (size_t i = 0; i < n; i++)
+				fprintf(f, "%8zu %8zu %+8lld  %s\n", rows[i].before, rows[i].after,
+				        (long long)(rows[i].after - rows[i].before), rows[i].key);
+		}
+	}
+	return ferror(f) || fflush(f) != 0 ? -1 : 0;
+}
+
+static int run_growth(pid_t pid, double seconds, const struct gs_options *opts, enum gs_group_by by, bool json,
+                      bool all, bool verbose)
+{
+	struct gs_analysis *a = NULL, *b = NULL;
+	struct gs_groups *ga = NULL, *gb = NULL;
+	struct growth_row *ra = NULL, *rb = NULL, *rows = NULL;
+	size_t na = 0, nb = 0, n = 0;
+	struct gs_options o = *opts;
+	o.include_dead = false; /* exited goroutines kept for reuse are not growth */
+	opts = &o;
+	int status = analyze_pid(pid, opts, verbose, &a);
+	if (status != EXIT_REPORT)
+		return status;
+	struct timespec t = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+	while (nanosleep(&t, &t) != 0 && errno == EINTR)
+		;
+	status = analyze_pid(pid, opts, verbose, &b);
+	if (status != EXIT_REPORT)
+		goto out;
+	const struct gs_report *rpa = gs_analysis_report(a), *rpb = gs_analysis_report(b);
+	ga = gs_group(rpa, by);
+	gb = gs_group(rpb, by);
+	if (ga && gb)
+		ra = growth_rows(rpa, ga, all, true, &na);
+	if (ra)
+		rb = growth_rows(rpb, gb, all, false, &nb);
+	if (rb)
+		rows = growth_diff(ra, na, rb, nb, &n);
+	if (!rows) {
+		say("out of memory comparing the two snapshots");
+		status = EXIT_INTERNAL;
+		goto out;
+	}
+	errno = 0;
+	if (growth_print(stdout, json, pid, seconds, by, rpa, rpb, rows, n) != 0 || fclose(stdout) != 0)
+		status = write_failed();
+out:
+	free(rows);
+	free(ra);
+	free(rb);
+	gs_groups_free(ga);
+	gs_groups_free(gb);
+	gs_analysis_close(a);
+	gs_analysis_close(b);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
-	bool json = false, all = false, live = false;
+	bool json = false, all = false, live = false, verbose = false, by_set = false;
 	enum gs_group_by by = GS_GROUP_STACK;
 	size_t max_frames = 0;
-	const char *pid = NULL;
+	int64_t suspect_minutes = 0;
+	size_t suspect_count = 0;
+	const char *pidarg = NULL;
+	double growth = 0;
+	pid_t pid = 0;
 
 	opterr = 0; /* our own one-line messages, named "gostuck" whatever argv[0] is */
 	for (;;) {
@@ -142,8 +396,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_GROUP_BY:
 			if (gs_group_by_parse(optarg, &by) < 0)
-				return usage_error("unknown --group-by '%s': use stack, site, created, reason or none",
+				return usage_error("unknown --group-by '%s': use stack, site, created, reason, object or none",
 				                   optarg);
+			by_set = true;
 			break;
 		case OPT_ALL:
 			all = true;
@@ -158,9 +413,36 @@ int main(int argc, char **argv)
 			max_frames = (size_t)v;
 			break;
 		}
+		case OPT_SUSPECT_MINUTES:
+		case OPT_SUSPECT_COUNT: {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || v == 0 || v > 100000000)
+				return usage_error("--%s wants a positive number, not '%s'",
+				                   c == OPT_SUSPECT_MINUTES ? "suspect-minutes" : "suspect-count", optarg);
+			if (c == OPT_SUSPECT_MINUTES)
+				suspect_minutes = (int64_t)v;
+			else
+				suspect_count = (size_t)v;
+			break;
+		}
+		case OPT_VERBOSE:
+			verbose = true;
+			break;
+		case OPT_GROWTH: {
+			char *end;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v > 0) || v > MAX_GROWTH_SECONDS)
+				return usage_error("--growth wants seconds, a number above 0 and at most %d, not '%s'",
+				                   MAX_GROWTH_SECONDS, optarg);
+			growth = v;
+			break;
+		}
 		case 'p':
 			live = true;
-			pid = optarg;
+			pidarg = optarg;
 			break;
 		case 'h':
 			if (printf(usage_text, GS_SCHEMA) < 0 || fflush(stdout) != 0)
@@ -182,27 +464,43 @@ int main(int argc, char **argv)
 		}
 	}
 	if (live) {
-		say("-p %s: analyzing a live process is not implemented yet in this build; "
-		    "take a core with 'gcore %s' and run 'gostuck EXE core.%s'", pid, pid, pid);
-		return EXIT_USAGE;
-	}
-	if (argc - optind != 2)
+		if (parse_pid(pidarg, &pid) != 0)
+			return usage_error("-p wants a process id, a positive number, not '%s'", pidarg);
+		if (argc != optind)
+			return usage_error("with -p PID give no EXE or CORE (the executable is /proc/%d/exe), got '%s'",
+			                   (int)pid, argv[optind]);
+	} else if (growth > 0) {
+		return usage_error("--growth compares two snapshots of a running process: it needs -p PID");
+	} else if (argc - optind != 2) {
 		return usage_error("expected 2 arguments, EXE and CORE, got %d", argc - optind);
-	const char *exe = argv[optind], *core = argv[optind + 1];
+	}
 
-	struct gs_options opts = {.include_dead = all, .max_frames = max_frames};
+	struct gs_options opts = {.include_dead = all,
+	                          .max_frames = max_frames,
+	                          .suspect_minutes = suspect_minutes,
+	                          .suspect_count = suspect_count};
+	if (growth > 0)
+		return run_growth(pid, growth, &opts, by_set ? by : GS_GROUP_SITE, json, all, verbose);
 	struct gs_analysis *a = NULL;
-	struct gs_error err = {0};
-	if (gs_analyze_core(exe, core, &opts, &a, &err) < 0) {
-		if (err.msg[0])
-			say("%s", err.msg);
-		else
-			say("analyzing %s with %s failed (no reason given)", core, exe);
-		return exit_code_of(err.code);
+	const char *what = live ? pidarg : argv[optind + 1];
+	if (live) {
+		int status = analyze_pid(pid, &opts, verbose, &a);
+		if (status != EXIT_REPORT)
+			return status;
+	} else {
+		const char *exe = argv[optind], *core = argv[optind + 1];
+		struct gs_error err = {0};
+		if (gs_analyze_core(exe, core, &opts, &a, &err) < 0) {
+			if (err.msg[0])
+				say("%s", err.msg);
+			else
+				say("analyzing %s with %s failed (no reason given)", core, exe);
+			return exit_code_of(err.code);
+		}
 	}
 	const struct gs_report *r = gs_analysis_report(a);
 	if (!r) {
-		say("the analysis of %s returned no report", core);
+		say("the analysis of %s returned no report", what);
 		gs_analysis_close(a);
 		return EXIT_INTERNAL;
 	}

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "gostuck.h"
 
 /* General registers of one thread, amd64 (names as in user_regs_struct). */
@@ -49,6 +50,42 @@ struct gs_core_region {
 	size_t len;
 };
 int gs_core_regions(const struct gs_target *t, const struct gs_core_region **out, size_t *n);
+
+/* ---- the live-process backend (target_live.c) ---- */
+
+/* What one live target reports when it is closed.  Owned by the caller of
+ * gs_target_open_live; it must outlive the target. */
+struct gs_live_info {
+	struct gs_live_stats stats; /* the pause and what was read in it */
+	bool gone;                  /* the process exited or was killed while attached */
+	bool detached_by_signal;    /* a SIGINT/SIGTERM/SIGHUP handler detached it */
+};
+
+/* Check that pid is a process this program may analyze, before anything
+ * is attached: it exists, is a process (not one of its threads), has not
+ * exited, has no tracer, and its executable can be read.  On success the
+ * executable's path (/proc/PID/exe's link) is copied into exe (exelen
+ * bytes, NUL-terminated).  Fatal errors, one line saying what to do:
+ * GS_E_USAGE (pid not positive), GS_E_INPUT (no such process, a zombie, a
+ * kernel thread, another tracer, permission). */
+int gs_live_probe(pid_t pid, char *exe, size_t exelen, struct gs_error *err);
+
+/* Stop every thread of process pid and open it as a target: ptrace
+ * PTRACE_SEIZE + PTRACE_INTERRUPT on each thread of /proc/PID/task,
+ * rescanning until no new thread appears; registers of each stopped
+ * thread; reads through process_vm_readv (else /proc/PID/mem) and a
+ * cache as large as the process's resident memory (4..256 MiB), faulted
+ * in before the process is stopped and freed when it is let go.  The
+ * process stays stopped until gs_target_close, which detaches every thread
+ * and fills *info (may be NULL).  While it is open, SIGINT, SIGTERM and
+ * SIGHUP detach the threads and are then handled as before (the default:
+ * we die of the signal).  One live target at a time per program.
+ * Environment GOSTUCK_TEST_PAUSE_MS=N (a test hook) stays attached N ms
+ * before returning.  Fatal errors: GS_E_INPUT (permission, another tracer,
+ * the process exited, a thread that will not stop), GS_E_UNSUPPORTED
+ * (more than 16384 threads), GS_E_USAGE (another live target is open),
+ * GS_E_NOMEM; the process is then left running. */
+int gs_target_open_live(pid_t pid, struct gs_live_info *info, struct gs_target *out, struct gs_error *err);
 
 static inline int gs_target_read(const struct gs_target *t, uint64_t addr, void *buf, size_t n)
 {

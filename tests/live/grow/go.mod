@@ -1,0 +1,3 @@
+module gostuck.example/livegrow
+
+go 1.19
