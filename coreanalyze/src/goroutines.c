@@ -377,7 +377,7 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 		abort();
 	size_t n = 0;
 	uint64_t newest = 0;
-	uint64_t sgrunning = gs_rt_val(rs, GS_RT_C_GRUNNING), sgsyscall = gs_rt_val(rs, GS_RT_C_GSYSCALL),
+	uint64_t sgsyscall = gs_rt_val(rs, GS_RT_C_GSYSCALL),
 	         sgwaiting = gs_rt_val(rs, GS_RT_C_GWAITING), sgdead = gs_rt_val(rs, GS_RT_C_GDEAD),
 	         sgscan = gs_rt_val(rs, GS_RT_C_GSCAN);
 	bool have_leaked = gs_rt_has(rs, GS_RT_C_GLEAKED);
@@ -439,7 +439,6 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 		if (g->stack_error)
 			gs_model_warn(m, "goroutine %llu: stack walk stopped after %zu frames: %s",
 			              (unsigned long long)g->id, g->nframes, g->stack_error);
-		(void)sgrunning;
 		n++;
 	}
 
