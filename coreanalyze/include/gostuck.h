@@ -60,6 +60,7 @@ struct gs_object {
 	                        * "sema", "timer", "netpoll" */
 	uint64_t addr;         /* the object (for sync types: the struct, not its sema) */
 	const char *symbol;    /* "main.mu+0x8" when addr is inside a global, else NULL */
+	uint64_t heap_base;    /* the heap object addr lies in (0 when not in the heap) */
 	/* chan */
 	const char *elem_type; /* as the runtime's type descriptor names it */
 	int64_t cap, len;

@@ -547,11 +547,19 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 			}
 			drain(&c);
 		}
-		/* Tell each object whether running code can reach it. */
+		/* Tell each object whether running code can reach it, and which
+		 * heap object holds it. */
 		for (size_t i = 0; i < r->ngoroutines; i++)
-			for (size_t w = 0; w < gs[i].nwaits; w++)
-				if (gs[i].waits[w].obj)
-					((struct gs_object *)gs[i].waits[w].obj)->reachable = live_object(&c, gs[i].waits[w].obj->addr);
+			for (size_t w = 0; w < gs[i].nwaits; w++) {
+				struct gs_object *o = (struct gs_object *)gs[i].waits[w].obj;
+				uint64_t base, size;
+				bool scan;
+				if (!o)
+					continue;
+				o->reachable = live_object(&c, o->addr);
+				if (o->addr && heap_find(&c, o->addr, &base, &size, &scan) == 0)
+					o->heap_base = base;
+			}
 	}
 	for (size_t i = 0; i < r->ngoroutines; i++) {
 		bool leaked = v[i] == V_LEAKED_BY_DEFINITION || (heap && v[i] == V_CANDIDATE && !runnable[i]);

@@ -323,6 +323,12 @@ static void put_wait(FILE *f, const struct gs_wait *w)
 		put(f, ",\"symbol\":");
 		put_str(f, o->symbol);
 	}
+	if (o && o->heap_base) {
+		put(f, ",\"heap_object\":");
+		put_addr(f, o->heap_base);
+		put(f, ",\"offset\":");
+		put_u64(f, o->addr - o->heap_base);
+	}
 	if (w->dir) {
 		put(f, ",\"dir\":");
 		put_str(f, w->dir);
