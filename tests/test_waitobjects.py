@@ -36,33 +36,13 @@ that could not be analyzed, 2 on usage errors.
 import argparse
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
 import fixturelib  # noqa: E402
 
-GOSTUCK_TIMEOUT = 600
-
-
-def run_gostuck(gostuck, d):
-    cmd = [gostuck, "--json", "--all", os.path.join(d, "exe"), os.path.join(d, "core")]
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=GOSTUCK_TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise RuntimeError("cannot run %s: %s" % (gostuck, e))
-    if p.returncode != 0:
-        raise RuntimeError("gostuck exited %d: %s" % (p.returncode, p.stderr.decode(errors="replace").strip()[:300]))
-    try:
-        return json.loads(p.stdout)
-    except ValueError as e:
-        raise RuntimeError("gostuck's JSON does not parse: %s" % e)
-
-
-def state_of(g):
-    if g.get("status") in ("waiting", "leaked") and g.get("wait_reason"):
-        return g["wait_reason"]
-    return g.get("status")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gsreport import run_gostuck, state_of  # noqa: E402
 
 
 def norm_addr(a):
