@@ -267,44 +267,19 @@ static struct growth_row *growth_diff(const struct growth_row *a, size_t na, con
 	return out;
 }
 
-/* A JSON string: escapes, and U+FFFD for bytes that are not UTF-8. */
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(f, "\\%c", *p++);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(f, "\\u%04x", *p++);
-		} else if (*p < 0x80) {
-			fputc(*p++, f);
-		} else {
-			size_t n = gs_report_utf8_len(p);
-			if (n == 0) {
-				fputs("\\ufffd", f);
-				p++;
-			} else {
-				fwrite(p, 1, n, f);
-				p += n;
-			}
-		}
-	}
-	fputc('"', f);
-}
-
 static int growth_print(FILE *f, bool json, pid_t pid, double seconds, enum gs_group_by by,
                         const struct gs_report *ra, const struct gs_report *rb, const struct growth_row *rows, size_t n)
 {
 	if (json) {
 		fprintf(f, "{\"schema\":%d,\"tool\":\"gostuck\",\"version\":\"%s\",\"growth\":{\"pid\":%d,\"exe\":",
 		        GS_SCHEMA, GS_VERSION, (int)pid);
-		json_string(f, rb->exe ? rb->exe : "");
+		gs_report_json_string(f, rb->exe ? rb->exe : "");
 		fprintf(f, ",\"interval_seconds\":%g,\"group_by\":\"%s\",\"before\":{\"goroutines\":%zu},"
 		        "\"after\":{\"goroutines\":%zu},\"groups\":[",
 		        seconds, gs_group_by_name(by), ra->ngoroutines, rb->ngoroutines);
 		for (size_t i = 0; i < n; i++) {
 			fputs(i ? ",{\"key\":" : "{\"key\":", f);
-			json_string(f, rows[i].key);
+			gs_report_json_string(f, rows[i].key);
 			fprintf(f, ",\"before\":%zu,\"after\":%zu,\"delta\":%zu}", rows[i].before, rows[i].after,
 			        rows[i].after - rows[i].before);
 		}

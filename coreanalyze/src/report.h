@@ -50,6 +50,10 @@ struct gs_report_tally {
  * (true; goroutines without one are not counted).  Returns 0, or -1 out of
  * memory.  Items end sorted by count, largest first, then by name.  Free
  * with gs_report_tally_free. */
+/* Write s as a JSON string literal (null for NULL), escaped as the JSON
+ * view escapes every string of the target: other JSON documents use it. */
+void gs_report_json_string(FILE *f, const char *s);
+
 int gs_report_tally(const struct gs_report *r, bool by_reason, struct gs_report_tally *t);
 void gs_report_tally_free(struct gs_report_tally *t);
 

@@ -185,7 +185,7 @@ size_t gs_report_utf8_len(const unsigned char *p)
 
 /* A JSON string, or null for NULL.  Control characters, '"' and '\' are
  * escaped; bytes that are not well-formed UTF-8 become U+FFFD, one each. */
-static void put_str(FILE *f, const char *s)
+void gs_report_json_string(FILE *f, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	if (!s) {
@@ -226,6 +226,8 @@ static void put_str(FILE *f, const char *s)
 	}
 	fputc_unlocked('"', f);
 }
+
+#define put_str gs_report_json_string
 
 /* ---- report pieces ---- */
 
