@@ -17,9 +17,10 @@
 set -u
 
 build=build
-if [ $# -gt 0 ] && [ -d "$1" ]; then
-	build=$1
-fi
+case "${1-}" in
+"" | [0-9]*.[0-9]*) ;; # no argument, or run-all's Go versions
+*) build=$1 ;;
+esac
 gs=$(cd "$build" && pwd)/gostuck
 if [ ! -x "$gs" ]; then
 	echo "test_badinput: $gs not found or not executable; run make first" >&2
