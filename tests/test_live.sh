@@ -348,7 +348,14 @@ errors() {
 	"$GOSTUCK" -p "$FX_PID" >"$dir/stopped.txt" 2>"$dir/stopped.err"
 	rc=$?
 	local states
-	states=$(task_states "$FX_PID")
+	# A detached thread of a stopped process wakes for a moment to go
+	# back into the group stop (the kernel re-arms it on detach): give
+	# it up to 2 s to settle before judging.
+	for ((i = 0; i < 200; i++)); do
+		states=$(task_states "$FX_PID")
+		[ "$states" = T ] && break
+		sleep 0.01
+	done
 	if [ "$rc" -eq 0 ] && [ "$states" = T ] && grep -q '^target: process' "$dir/stopped.txt"; then
 		pass "a SIGSTOPped process: report written, every thread still stopped (T) afterwards"
 	else

@@ -323,12 +323,6 @@ static int attach_one(struct live *l, pid_t tid, struct gs_error *err)
 		               LIVE_MAX_THREADS);
 	struct live_thread *t = &threads[nthreads];
 	*t = (struct live_thread){ .tid = tid, .state = T_ATTACHING };
-	/* A thread already in a group stop (the process got SIGSTOP) must be
-	 * left stopped: a seized thread's group stop does not always survive
-	 * the detach (seen under load), so SIGSTOP is handed back on detach,
-	 * which only re-enters the stop it was in. */
-	if (task_state(l->pid, tid) == 'T')
-		t->sig = SIGSTOP;
 	nthreads++; /* counted before the seize: a signal from now on detaches it */
 	if (ptrace(PTRACE_SEIZE, tid, 0, 0) != 0) {
 		int e = errno;
@@ -376,7 +370,7 @@ static int wait_stops(struct live *l, struct gs_error *err)
 				 * (a process stopped by SIGSTOP stays stopped after
 				 * detach).  Event 0: a signal-delivery stop; the
 				 * signal is handed back on detach. */
-				if ((st >> 16) == 0 && t->sig == 0)
+				if ((st >> 16) == 0)
 					t->sig = WSTOPSIG(st);
 				t->state = T_STOPPED;
 				l->stopped++;
