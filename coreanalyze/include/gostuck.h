@@ -189,6 +189,66 @@ struct gs_live_stats {
 GS_EXPORT int gs_analyze_live(pid_t pid, const struct gs_options *opts, struct gs_live_stats *stats,
                               struct gs_analysis **out, struct gs_error *err);
 
+/* ---- a target answered by the caller (the gdb extension) ---- */
+
+/* One thread's innermost registers, amd64. */
+struct gs_thread_regs {
+	int64_t tid;
+	uint64_t rip, rsp, rbp, fs_base;
+};
+
+/* Copy n bytes of target memory at addr into buf: 0, or -1 when any of
+ * them cannot be read (the library then tries smaller pieces, and the
+ * executable's file). */
+typedef int (*gs_read_fn)(void *user, uint64_t addr, void *buf, size_t n);
+
+struct gs_callbacks {
+	gs_read_fn read;
+	void *user;                          /* passed to read */
+	const struct gs_thread_regs *threads; /* copied; nthreads <= 16384 */
+	size_t nthreads;
+	enum gs_target_kind kind;            /* for the report: GS_TARGET_CORE or GS_TARGET_LIVE */
+	const char *core;                    /* for the report: the core's path, or NULL */
+	int64_t pid;                         /* for the report: the process, or -1 */
+};
+
+/* Analyze a Go program whose memory and threads the caller supplies (a
+ * debugger that has a process, a core file or a remote target open).
+ * exe: the program's executable, read for its symbol tables and DWARF.
+ * Reads go through a cache of whole 64 KiB blocks, so read() is called far
+ * fewer times than the analysis reads; every call happens before this
+ * returns.  Returns 0 and *out, or -1 and *err as gs_analyze_core does;
+ * the caller is trusted that the memory belongs to exe. */
+GS_EXPORT int gs_analyze_callbacks(const char *exe, const struct gs_callbacks *cb, const struct gs_options *opts,
+                                   struct gs_analysis **out, struct gs_error *err);
+
+/* The registers a goroutine's innermost physical frame would have: the pc
+ * and sp the unwinder started from (a parked goroutine's g.sched, a
+ * running one's signal context...).  Debuggers use them to show the
+ * goroutine's stack with their own unwinder.  0, or -1 when there is no
+ * such goroutine or its stack is unknown. */
+GS_EXPORT int gs_goroutine_start(const struct gs_analysis *a, uint64_t goid, uint64_t *pc, uint64_t *sp);
+
+/* A channel read from the target, with the goroutines waiting on it. */
+struct gs_chan_info {
+	const char *elem_type;    /* the runtime type's name, NULL unknown */
+	uint64_t elemsize;
+	int64_t cap, len;
+	int closed;
+	uint64_t buf;             /* the ring buffer (cap elements of elemsize bytes) */
+	uint64_t recvx, sendx;    /* ring indexes: the next element received is at recvx */
+	const uint64_t *senders;  /* goroutine ids, in queue order */
+	size_t nsenders;
+	const uint64_t *receivers;
+	size_t nreceivers;
+};
+
+/* Read the channel (runtime.hchan) at addr through cb (the same target the
+ * analysis a was made from, still stopped where it was).  Owned by a.
+ * 0, or -1 and *err (GS_E_INPUT: not readable or not a channel). */
+GS_EXPORT int gs_chan_inspect(struct gs_analysis *a, const struct gs_callbacks *cb, uint64_t addr,
+                              struct gs_chan_info *out, struct gs_error *err);
+
 GS_EXPORT const struct gs_report *gs_analysis_report(const struct gs_analysis *a);
 GS_EXPORT void gs_analysis_close(struct gs_analysis *a);
 
@@ -223,6 +283,42 @@ GS_EXPORT const char *gs_group_by_name(enum gs_group_by by);
  * Free with gs_groups_free. */
 GS_EXPORT struct gs_groups *gs_group(const struct gs_report *r, enum gs_group_by by);
 GS_EXPORT void gs_groups_free(struct gs_groups *g);
+
+/* ---- selecting goroutines (pure functions over a report) ---- */
+
+/* Every criterion given (non-NULL / non-zero) must hold. */
+struct gs_filter {
+	const char *reason;  /* the wait reason contains this text ("chan send") */
+	const char *status;  /* the status is exactly this ("waiting", "syscall"...) */
+	const char *func;    /* some frame's function, or the creator's, contains this text */
+	const char *leak;    /* "definite", "suspect", or "any" verdict */
+	const uint64_t *ids; /* the id is one of these */
+	size_t nids;
+};
+
+/* A report like r holding only the goroutines f selects, in r's order.
+ * It shares everything else with r (borrowed: r's analysis must outlive
+ * it).  Returns NULL only when out of memory; free it with
+ * gs_report_filtered_free, never gs_analysis_close. */
+GS_EXPORT struct gs_report *gs_report_filter(const struct gs_report *r, const struct gs_filter *f);
+GS_EXPORT void gs_report_filtered_free(struct gs_report *fr);
+
+/* ---- the views, into memory (for front ends that are not a terminal) ---- */
+
+enum gs_format { GS_FORMAT_TEXT, GS_FORMAT_JSON };
+
+struct gs_render_options {
+	enum gs_format format;
+	enum gs_group_by by;
+	bool all;          /* also groups made only of runtime-internal goroutines */
+	bool groups_only;  /* text: only the groups (no summary, leaks or warnings) */
+};
+
+/* The text or JSON report of r, exactly as the gostuck command prints it,
+ * as a malloc'd NUL-terminated string (its length in *len when len is not
+ * NULL).  NULL when out of memory.  Free with gs_free. */
+GS_EXPORT char *gs_render(const struct gs_report *r, const struct gs_render_options *o, size_t *len);
+GS_EXPORT void gs_free(void *p);
 
 /* True when the function name belongs to the Go standard library (decided
  * from the package path and the program's modules, not from file paths). */

@@ -183,6 +183,47 @@ fail:
 	return -1;
 }
 
+int gs_analyze_callbacks(const char *exe, const struct gs_callbacks *cb, const struct gs_options *opts,
+                         struct gs_analysis **out, struct gs_error *err)
+{
+	struct gs_analysis *a;
+	struct gs_target t = { 0 };
+	if (gs_target_open_callbacks(cb, &t, err) != 0)
+		return -1;
+	if (gs_analysis_new(exe, opts, &a, err) != 0) {
+		gs_target_close(&t);
+		return -1;
+	}
+	a->r.kind = cb->kind == GS_TARGET_LIVE ? GS_TARGET_LIVE : GS_TARGET_CORE;
+	a->r.core = cb->core ? gs_arena_strdup(a->m.arena, cb->core) : NULL;
+	a->r.pid = cb->kind == GS_TARGET_LIVE ? cb->pid : -1;
+	if (gs_analysis_run(a, &t, err) != 0) {
+		gs_analysis_close(a);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
+
+int gs_goroutine_start(const struct gs_analysis *a, uint64_t goid, uint64_t *pc, uint64_t *sp)
+{
+	const struct gs_report *r = &a->r;
+	for (size_t i = 0; i < r->ngoroutines; i++) {
+		const struct gs_goroutine *g = &r->goroutines[i];
+		if (g->id != goid)
+			continue;
+		/* Inlined frames share their physical frame's pc and sp. */
+		for (size_t k = 0; k < g->nframes; k++)
+			if (!g->frames[k].inlined) {
+				*pc = g->frames[k].pc;
+				*sp = g->frames[k].sp;
+				return 0;
+			}
+		return -1;
+	}
+	return -1;
+}
+
 const struct gs_report *gs_analysis_report(const struct gs_analysis *a)
 {
 	return &a->r;

@@ -47,6 +47,15 @@ static const char usage_text[] =
 	"                         wait on), none (one group per goroutine)\n"
 	"  --all                  also show dead goroutines and groups made only of\n"
 	"                         runtime-internal goroutines\n"
+	"  --reason=TEXT          only goroutines whose wait reason contains TEXT\n"
+	"                         (\"chan send\", \"sync.Mutex.Lock\", \"select\")\n"
+	"  --status=NAME          only goroutines in this status (waiting, runnable,\n"
+	"                         running, syscall, leaked...)\n"
+	"  --func=TEXT            only goroutines with a frame (or creator) whose\n"
+	"                         function contains TEXT (\"main.worker\", \"net/http\")\n"
+	"  --leaked[=VERDICT]     only goroutines judged leaked: definite, suspect or\n"
+	"                         any (the default)\n"
+	"  --id=N[,N...]          only these goroutine ids\n"
 	"  --max-frames=N         unwind at most N frames per goroutine (default 10000)\n"
 	"  --suspect-minutes=N    suspect a leak when blocked at least N minutes (5)\n"
 	"  --suspect-count=N      suspect a leak when N or more goroutines are blocked\n"
@@ -128,7 +137,7 @@ static int write_failed(void)
 }
 
 enum { OPT_JSON = 256, OPT_GROUP_BY, OPT_ALL, OPT_MAX_FRAMES, OPT_VERSION, OPT_VERBOSE, OPT_GROWTH,
-       OPT_SUSPECT_MINUTES, OPT_SUSPECT_COUNT };
+       OPT_SUSPECT_MINUTES, OPT_SUSPECT_COUNT, OPT_REASON, OPT_STATUS, OPT_FUNC, OPT_LEAKED, OPT_ID };
 
 static const struct option long_options[] = {
 	{"json", no_argument, NULL, OPT_JSON},
@@ -141,6 +150,11 @@ static const struct option long_options[] = {
 	{"growth", required_argument, NULL, OPT_GROWTH},
 	{"suspect-minutes", required_argument, NULL, OPT_SUSPECT_MINUTES},
 	{"suspect-count", required_argument, NULL, OPT_SUSPECT_COUNT},
+	{"reason", required_argument, NULL, OPT_REASON},
+	{"status", required_argument, NULL, OPT_STATUS},
+	{"func", required_argument, NULL, OPT_FUNC},
+	{"leaked", optional_argument, NULL, OPT_LEAKED},
+	{"id", required_argument, NULL, OPT_ID},
 	{NULL, 0, NULL, 0},
 };
 
@@ -160,6 +174,30 @@ static int parse_pid(const char *arg, pid_t *out)
 		return -1;
 	*out = (pid_t)v;
 	return 0;
+}
+
+#define MAX_IDS 100000
+
+/* "--id=1,5,18": positive decimal ids, at most MAX_IDS. */
+static int parse_ids(const char *arg, uint64_t *ids, size_t *n)
+{
+	const char *p = arg;
+	*n = 0;
+	for (;;) {
+		char *end;
+		errno = 0;
+		if (*p < '0' || *p > '9' || *n == MAX_IDS)
+			return -1;
+		unsigned long long v = strtoull(p, &end, 10);
+		if (errno)
+			return -1;
+		ids[(*n)++] = v;
+		if (*end == 0)
+			return 0;
+		if (*end != ',')
+			return -1;
+		p = end + 1;
+	}
 }
 
 /* --verbose: what the pause of a live process cost it. */
@@ -358,6 +396,9 @@ int main(int argc, char **argv)
 	const char *pidarg = NULL;
 	double growth = 0;
 	pid_t pid = 0;
+	struct gs_filter filter = {0};
+	bool filtering = false;
+	static uint64_t ids[MAX_IDS];
 
 	opterr = 0; /* our own one-line messages, named "gostuck" whatever argv[0] is */
 	for (;;) {
@@ -404,6 +445,31 @@ int main(int argc, char **argv)
 		}
 		case OPT_VERBOSE:
 			verbose = true;
+			break;
+		case OPT_REASON:
+			filter.reason = optarg;
+			filtering = true;
+			break;
+		case OPT_STATUS:
+			filter.status = optarg;
+			filtering = true;
+			break;
+		case OPT_FUNC:
+			filter.func = optarg;
+			filtering = true;
+			break;
+		case OPT_LEAKED:
+			filter.leak = optarg ? optarg : "any";
+			if (strcmp(filter.leak, "any") && strcmp(filter.leak, "definite") && strcmp(filter.leak, "suspect"))
+				return usage_error("--leaked takes definite, suspect or any, not '%s'", optarg);
+			filtering = true;
+			break;
+		case OPT_ID:
+			if (parse_ids(optarg, ids, &filter.nids) != 0)
+				return usage_error("--id wants goroutine ids separated by commas (at most %d), not '%s'",
+				                   MAX_IDS, optarg);
+			filter.ids = ids;
+			filtering = true;
 			break;
 		case OPT_GROWTH: {
 			char *end;
@@ -454,6 +520,8 @@ int main(int argc, char **argv)
 	                          .max_frames = max_frames,
 	                          .suspect_minutes = suspect_minutes,
 	                          .suspect_count = suspect_count};
+	if (growth > 0 && filtering)
+		return usage_error("--growth compares whole snapshots: it takes no --reason, --status, --func, --leaked or --id");
 	if (growth > 0)
 		return run_growth(pid, growth, &opts, by_set ? by : GS_GROUP_SITE, json, all, verbose);
 	struct gs_analysis *a = NULL;
@@ -479,9 +547,20 @@ int main(int argc, char **argv)
 		gs_analysis_close(a);
 		return EXIT_INTERNAL;
 	}
+	struct gs_report *filtered = NULL;
+	if (filtering) {
+		filtered = gs_report_filter(r, &filter);
+		if (!filtered) {
+			say("out of memory selecting goroutines");
+			gs_analysis_close(a);
+			return EXIT_INTERNAL;
+		}
+		r = filtered;
+	}
 	struct gs_groups *groups = gs_group(r, by);
 	if (!groups) {
 		say("out of memory grouping %zu goroutines", r->ngoroutines);
+		gs_report_filtered_free(filtered);
 		gs_analysis_close(a);
 		return EXIT_INTERNAL;
 	}
@@ -498,6 +577,7 @@ int main(int argc, char **argv)
 		status = EXIT_INTERNAL;
 	}
 	gs_groups_free(groups);
+	gs_report_filtered_free(filtered);
 	gs_analysis_close(a);
 	if (status == EXIT_REPORT && fclose(stdout) != 0)
 		return write_failed();

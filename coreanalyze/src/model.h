@@ -138,6 +138,12 @@ void gs_dwidx_free(struct gs_dwidx *x);
  * the pass is linear in goroutines.  Problems become warnings. */
 void gs_waits_resolve(struct gs_model *m, struct gs_report *r);
 
+/* The name a runtime type descriptor (runtime._type at t) gives itself, as
+ * runtime.(*_type).string does: Str is an offset from the module's types
+ * base to a name (one flag byte, a varint length, the bytes), with a
+ * leading '*' to drop when TFlagExtraStar is set.  Arena; NULL unknown. */
+const char *gs_waits_type_name(struct gs_model *m, uint64_t t);
+
 /* ---- leaks.c ---- */
 
 /* Suspect verdicts for blocked goroutines without a definite one: blocked

@@ -16,6 +16,7 @@
 
 struct gs_view_options {
 	bool all; /* text: also list groups made only of system goroutines */
+	bool groups_only; /* text: the groups alone, no summary, leaks or warnings */
 };
 
 /* Write the JSON report (schema GS_SCHEMA) of r, with the groups g (made

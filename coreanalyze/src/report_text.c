@@ -416,17 +416,19 @@ static void put_group(FILE *f, const struct gs_report *r, const struct gs_group 
 int gs_report_text(FILE *out, const struct gs_report *r, const struct gs_groups *g,
                    const struct gs_view_options *opts)
 {
-	bool all = opts && opts->all;
+	bool all = opts && opts->all, only = opts && opts->groups_only;
 	flockfile(out);
-	int rc = put_summary(out, r, g, all);
-	if (rc < 0) {
-		funlockfile(out);
-		return -1;
+	if (!only) {
+		if (put_summary(out, r, g, all) < 0) {
+			funlockfile(out);
+			return -1;
+		}
+		put_leaks(out, r);
 	}
-	put_leaks(out, r);
 	if (r->ngoroutines == 0)
 		put(out, "no goroutines found\n");
-	fputc_unlocked('\n', out);
+	if (!only)
+		fputc_unlocked('\n', out);
 
 	size_t hidden_groups = 0, hidden = 0;
 	for (size_t k = 0; g && k < g->ngroups; k++) {
@@ -440,14 +442,14 @@ int gs_report_text(FILE *out, const struct gs_report *r, const struct gs_groups 
 		if (ferror(out))
 			break;
 	}
-	if (hidden_groups) {
+	if (hidden_groups && !only) {
 		put(out, "(");
 		put_plural(out, hidden_groups, "group", "groups");
 		put(out, " of ");
 		put_plural(out, hidden, "runtime-internal goroutine", "runtime-internal goroutines");
 		put(out, " not shown; --all lists them)\n");
 	}
-	if (r->nwarnings) {
+	if (r->nwarnings && !only) {
 		put(out, hidden_groups ? "\n" : "");
 		for (size_t i = 0; i < r->nwarnings; i++) {
 			put(out, "warning: ");

@@ -76,6 +76,10 @@
 	X(HCHAN_ELEMTYPE, FIELD, "runtime.hchan", "elemtype", 0)                               \
 	X(HCHAN_RECVQ, FIELD, "runtime.hchan", "recvq.first", 0)                               \
 	X(HCHAN_SENDQ, FIELD, "runtime.hchan", "sendq.first", 0)                               \
+	X(HCHAN_BUF, FIELD, "runtime.hchan", "buf", 0)                                         \
+	X(HCHAN_ELEMSIZE, FIELD, "runtime.hchan", "elemsize", 0)                               \
+	X(HCHAN_SENDX, FIELD, "runtime.hchan", "sendx", 0)                                     \
+	X(HCHAN_RECVX, FIELD, "runtime.hchan", "recvx", 0)                                     \
 	X(TYPE_STR, FIELD, "internal/abi.Type|runtime._type", "Str|str", 0)                    \
 	X(TYPE_TFLAG, FIELD, "internal/abi.Type|runtime._type", "TFlag|tflag", 0)              \
 	X(C_TFLAGEXTRASTAR, CONST, "internal/abi.TFlagExtraStar|runtime.tflagExtraStar", NULL, 0) \

@@ -87,6 +87,13 @@ int gs_live_probe(pid_t pid, char *exe, size_t exelen, struct gs_error *err);
  * GS_E_NOMEM; the process is then left running. */
 int gs_target_open_live(pid_t pid, struct gs_live_info *info, struct gs_target *out, struct gs_error *err);
 
+/* ---- the caller-answered backend (target_callback.c) ---- */
+
+/* Open a target whose reads and threads come from cb (copied; cb->user
+ * must stay valid until the target is closed).  Fatal errors: GS_E_USAGE
+ * (no read function, an unusable thread list), GS_E_NOMEM. */
+int gs_target_open_callbacks(const struct gs_callbacks *cb, struct gs_target *out, struct gs_error *err);
+
 static inline int gs_target_read(const struct gs_target *t, uint64_t addr, void *buf, size_t n)
 {
 	return t->ops->read(t->self, addr, buf, n);

@@ -88,19 +88,18 @@ static bool goid_of(struct wctx *c, uint64_t gaddr, uint64_t *id)
  * Str is an offset from the module's types base to a name: one flag byte,
  * a varint length, the bytes; with TFlagExtraStar the name has a leading
  * '*' to drop. */
-static const char *type_name(struct wctx *c, uint64_t t)
+const char *gs_waits_type_name(struct gs_model *m, uint64_t t)
 {
-	struct gs_model *m = c->m;
 	const struct gs_rtschema *rs = &m->rs;
-	bool ok = true;
+	uint64_t types = 0, str = 0, tflag = 0;
 	if (!t || !gs_rt_has(rs, GS_RT_TYPE_STR) || !gs_rt_has(rs, GS_RT_FIRSTMODULEDATA) ||
 	    !gs_rt_has(rs, GS_RT_MODULEDATA_TYPES))
 		return NULL;
-	uint64_t types = rd64(c, gs_rt_val(rs, GS_RT_FIRSTMODULEDATA) + gs_rt_val(rs, GS_RT_MODULEDATA_TYPES), &ok);
-	uint64_t str = field(c, t, GS_RT_TYPE_STR, &ok);
-	uint64_t tflag = field(c, t, GS_RT_TYPE_TFLAG, &ok);
+	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_FIRSTMODULEDATA) + gs_rt_val(rs, GS_RT_MODULEDATA_TYPES), &types) != 0 ||
+	    gs_mem_field(m, t, GS_RT_TYPE_STR, &str) != 0 || gs_mem_field(m, t, GS_RT_TYPE_TFLAG, &tflag) != 0)
+		return NULL;
 	uint8_t hdr[11];
-	if (!ok || gs_mem_read(m, types + (uint32_t)str, hdr, sizeof hdr) != 0)
+	if (gs_mem_read(m, types + (uint32_t)str, hdr, sizeof hdr) != 0)
 		return NULL;
 	uint64_t len = 0;
 	int i = 1, shift = 0;
@@ -136,7 +135,7 @@ static struct objbuild *chan_obj(struct wctx *c, uint64_t ch)
 	b->o.len = qcount;
 	b->o.cap = cap;
 	b->o.closed = closed != 0;
-	b->o.elem_type = type_name(c, et);
+	b->o.elem_type = gs_waits_type_name(c->m, et);
 	for (int q = 0; q < 2; q++) {
 		bool qok = true;
 		uint64_t s = field(c, ch, q == 0 ? GS_RT_HCHAN_SENDQ : GS_RT_HCHAN_RECVQ, &qok);
