@@ -69,7 +69,10 @@ install: all
 	install -m 755 $(BUILD)/gostuck $(DESTDIR)$(PREFIX)/bin/gostuck
 	install -m 644 $(BUILD)/libgostuck.so $(DESTDIR)$(PREFIX)/lib/libgostuck.so
 	install -m 644 docs/gostuck.1 $(DESTDIR)$(PREFIX)/share/man/man1/gostuck.1
-	[ -z "$$(ls gdbext/*.py 2>/dev/null)" ] || install -m 644 gdbext/*.py $(DESTDIR)$(PREFIX)/share/gostuck/gdb/
+	install -d $(DESTDIR)$(PREFIX)/share/gostuck/gdb/gostuck_gdb
+	install -m 644 gdbext/gostuck-gdb.py $(DESTDIR)$(PREFIX)/share/gostuck/gdb/
+	install -m 644 gdbext/gostuck_gdb/*.py $(DESTDIR)$(PREFIX)/share/gostuck/gdb/gostuck_gdb/
+	@echo "gdb: add this line to ~/.gdbinit:  source $(PREFIX)/share/gostuck/gdb/gostuck-gdb.py"
 
 clean:
 	rm -rf $(BUILD)

@@ -5,7 +5,9 @@
 # (fixtures/make-cores.sh V build/fixtures/goV) and run the oracle
 # (tests/oracle.py: gostuck's JSON against the runtime's own traceback) and
 # the schema, wait-object and leak tests (tests/test_schema.py,
-# test_waitobjects.py, test_leaks.py) on them; once, run the pytest
+# test_waitobjects.py, test_leaks.py) on them, and the oracle again through
+# the gdb extension (gdb-oracle on the cores, gdb-live on running fixtures,
+# via tests/gdb/gostuck-in-gdb); once, run the pytest
 # suites (tests/test_*.py), every tests/unit/test_*.sh and tests/test_*.sh
 # (given the versions as arguments: test_x.sh 1.19 1.22), and the oracle and schema
 # test on the frozen fixtures (fixtures/frozen/unpack.sh OUTDIR, when it
@@ -133,6 +135,34 @@ counted_suite() {
 	fi
 }
 
+# gdb_suites ROW V DIR : the gdb extension, through tests/gdb/gostuck-in-gdb
+# (the gostuck command's interface answered by gdb): the oracle on the
+# fixture cores, and test_live.sh's oracle on the running fixtures.
+gdb_suites() {
+	local row=$1 v=$2 dir=$3 log rc line
+	log="$LOGS/gdb-oracle-$row.log"
+	banner "gdb-oracle $row: $dir"
+	run_logged "$log" $PY tests/oracle.py --gostuck tests/gdb/gostuck-in-gdb "$dir"
+	rc=$?
+	line=$(tail -n 1 "$log")
+	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] && [ "$rc" -eq 0 ]; then
+		record "$row" gdb-oracle ok "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+	else
+		record "$row" gdb-oracle FAIL "(rc=$rc) $line"
+	fi
+	log="$LOGS/gdb-live-$row.log"
+	banner "gdb-live $row"
+	run_logged "$log" env GOSTUCK=tests/gdb/gostuck-in-gdb LIVE_ORACLE_ONLY=1 LIVE_OUT=build/live-gdb \
+		tests/test_live.sh "$v"
+	rc=$?
+	line=$(tail -n 1 "$log")
+	if [[ $line =~ ^live:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] && [ "$rc" -eq 0 ]; then
+		record "$row" gdb-live ok "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+	else
+		record "$row" gdb-live FAIL "(rc=$rc) $line"
+	fi
+}
+
 have_gostuck || echo "run-all: $GOSTUCK is missing or not executable: every gostuck suite fails" >&2
 
 # ---- per Go version
@@ -157,6 +187,7 @@ for v in $VERSIONS; do
 		oracle_and_schema "$row" "$out"
 		counted_suite "$row" waitobjects waitobjects tests/test_waitobjects.py "$out"
 		counted_suite "$row" leaks leaks tests/test_leaks.py "$out"
+		gdb_suites "$row" "$v" "$out"
 	else
 		record "$row" oracle FAIL "(no fixtures)"
 		record "$row" schema FAIL "(no fixtures)"

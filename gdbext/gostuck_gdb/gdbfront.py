@@ -127,11 +127,35 @@ def _analysis(args=None):
     try:
         an = L.Analysis(_exe(), _target(), include_dead=args.all, max_frames=args.max_frames,
                         suspect_minutes=args.suspect_minutes, suspect_count=args.suspect_count)
-        rep = json.loads(an.render(L.FORMAT_JSON, by="site", all=True))
     except L.GostuckError as e:
         raise gdb.GdbError("gostuck: %s" % e)
-    _State.cache = (key, an, rep)
-    return an, rep
+    _State.cache = (key, an, _LazyReport(an))
+    return an, _State.cache[2]
+
+
+class _LazyReport(dict):
+    """The analysis' JSON report (grouped by site) as a dict, parsed on
+    first use: the listing commands never need it."""
+
+    def __init__(self, an):
+        super().__init__()
+        self._an = an
+
+    def _load(self):
+        if self._an is not None:
+            an, self._an = self._an, None
+            try:
+                self.update(json.loads(an.render(L.FORMAT_JSON, by="site", all=True)))
+            except L.GostuckError as e:
+                raise gdb.GdbError("gostuck: %s" % e)
+
+    def get(self, k, default=None):
+        self._load()
+        return super().get(k, default)
+
+    def __getitem__(self, k):
+        self._load()
+        return super().__getitem__(k)
 
 
 def _goroutine(rep, goid):
@@ -186,7 +210,11 @@ class _Splice(Unwinder):
             return None
         sp = pending.read_register("rsp")
         pc = pending.read_register("rip")
-        info = pending.create_unwind_info(_FrameId(sp, pc))
+        # gdb stops a backtrace whose older frame lies below the younger
+        # one on the stack ("previous frame inner to this frame"), but the
+        # goroutine's stack may lie anywhere relative to the thread's:
+        # frame 0's id claims the lowest stack address.
+        info = pending.create_unwind_info(_FrameId(gdb.Value(0).cast(sp.type), pc))
         info.add_saved_register("rip", gdb.Value(ctx["pc"]).cast(pc.type))
         info.add_saved_register("rsp", gdb.Value(ctx["sp"]).cast(sp.type))
         return info
@@ -404,27 +432,31 @@ Usage: gostuck reset"""
 
 def _elem_type(value, info):
     """gdb's type for the channel's elements: from the channel value's
-    type (hchan<T>) when there is one, else by the runtime type's name."""
-    names = []
+    DWARF type when there is one (Go's linker describes chan T as a
+    pointer to hchan<T>, whose wait queues hold sudog<T> with elem *T),
+    else by the runtime type's name.  None when neither fits elemsize."""
+    found = []
     if value is not None:
         try:
-            t = value.type.strip_typedefs()
-            if t.code == gdb.TYPE_CODE_PTR:
-                m = re.match(r"hchan<(.*)>$", str(t.target()))
-                if m:
-                    names.append(m.group(1))
-        except gdb.error:
+            h = value.type.strip_typedefs()
+            if h.code == gdb.TYPE_CODE_PTR:
+                sudog = h.target().strip_typedefs()["recvq"].type.strip_typedefs()["first"].type.target()
+                found.append(sudog.strip_typedefs()["elem"].type.strip_typedefs().target())
+        except (gdb.error, KeyError, TypeError, AttributeError):
             pass
-    if info.get("elem_type"):
-        names.append(info["elem_type"])
-    for n in names:
-        stars = len(n) - len(n.lstrip("*"))
-        try:
-            t = gdb.lookup_type(n.lstrip("*"))
-        except gdb.error:
-            continue
-        for _ in range(stars):
-            t = t.pointer()
+    name = info.get("elem_type")
+    if name:
+        stars = len(name) - len(name.lstrip("*"))
+        for n in (name.lstrip("*"), "struct " + name.lstrip("*")):
+            try:
+                t = gdb.lookup_type(n)
+            except gdb.error:
+                continue
+            for _ in range(stars):
+                t = t.pointer()
+            found.append(t)
+            break
+    for t in found:
         if t.sizeof == info["elemsize"]:
             return t
     return None
