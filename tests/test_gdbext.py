@@ -135,14 +135,7 @@ def hold_goroutines(report):
 
 def recorded_locals(d):
     """{"total@id=41": "41007", ...} from the fixture's local lines."""
-    vals = {}
-    with open(os.path.join(d, "addrs"), encoding="utf-8") as f:
-        for line in f:
-            parts = line.rstrip("\n").split("\t")
-            if parts[0] == "local":
-                kv = dict(p.split("=", 1) for p in parts[1:])
-                vals[kv["name"]] = kv["value"]
-    return vals
+    return read_locals(os.path.join(d, "addrs"))
 
 
 def covers(info_address, pc):
@@ -233,14 +226,7 @@ def test_locals_in_goroutine_frames_live(version, tmp_path):
     try:
         pid = str(fx.p.pid)
         report = json.loads(cli("--json", "-p", pid))
-        vals = {}
-        with open(fx.addrs, encoding="utf-8") as f:
-            for line in f:
-                parts = line.rstrip("\n").split("\t")
-                if parts[0] == "local":
-                    kv = dict(p.split("=", 1) for p in parts[1:])
-                    vals[kv["name"]] = kv["value"]
-        check_locals(["-p", pid], report, vals)
+        check_locals(["-p", pid], report, read_locals(fx.addrs))
         # gdb detached: the process runs on and its goroutines are all there.
         time.sleep(0.2)
         assert fx.p.poll() is None, "the fixture died under gdb"
@@ -249,6 +235,58 @@ def test_locals_in_goroutine_frames_live(version, tmp_path):
     finally:
         rc = fx.close()
     assert rc == 0, "the fixture exited %d after gdb detached (expected 0 on EOF)" % rc
+
+
+def gdbserver(pid):
+    """gdbserver attached to pid for one connection: (process, port)."""
+    server = subprocess.Popen(["gdbserver", "--once", "--attach", "127.0.0.1:0", pid], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    for _ in range(50):
+        m = re.search(r"Listening on port (\d+)", server.stdout.readline().decode())
+        if m:
+            return server, m.group(1)
+    server.kill()
+    pytest.fail("gdbserver did not say its port")
+
+
+def read_locals(path):
+    vals = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if parts[0] == "local":
+                kv = dict(p.split("=", 1) for p in parts[1:])
+                vals[kv["name"]] = kv["value"]
+    return vals
+
+
+@pytest.mark.parametrize("version", versions()[-1:] or ["none"])
+def test_through_gdbserver(version, tmp_path):
+    """gdb reading a remote target: gdbserver attached to the fixture."""
+    needs_fixtures()
+    exe = real(os.path.join(FIXTURES, version, "locals"), "exe")
+    fx = Live(exe, str(tmp_path))
+    try:
+        pid = str(fx.p.pid)
+        report = json.loads(cli("--json", "-p", pid))
+        server, port = gdbserver(pid)
+        try:
+            outs, _, err = gdb_run([exe, "-ex", "target remote 127.0.0.1:" + port], ["gostuck goroutines --json"])
+        finally:
+            server.kill()
+            server.wait()
+        got = json.loads(outs[0])
+        assert got["target"]["kind"] == "live" and got["target"]["pid"] == fx.p.pid, got["target"]
+        assert [g["id"] for g in got["goroutines"]] == [g["id"] for g in report["goroutines"]]
+        server, port = gdbserver(pid)
+        try:
+            check_locals([exe, "-ex", "target remote 127.0.0.1:" + port], report, read_locals(fx.addrs))
+        finally:
+            server.kill()
+            server.wait()
+    finally:
+        rc = fx.close()
+    assert rc == 0, "the fixture exited %d after gdbserver (expected 0 on EOF)" % rc
 
 
 # ---- runtime-gdb.py's names, in either load order ----

@@ -90,15 +90,6 @@ def test_chan_lines():
                                         "receivers: goroutines 7, 5"]
 
 
-def test_info_goroutine_line_extends_runtime_gdbs():
-    g = {"id": 18, "status": "waiting", "frames": [{"func": "runtime.gopark"}], "wait_reason": "chan send",
-         "_user": {"func": "main.f", "file": "/m.go", "line": 9}, "leak": {"verdict": "definite"}}
-    line = C.format_info_goroutine(g, False)
-    # runtime-gdb.py: print(s, goid, "{0:8s}".format(status), function)
-    assert line.startswith("  18 waiting  runtime.gopark")
-    assert line == "  18 waiting  runtime.gopark [chan send] main.f /m.go:9 (leak: definite)"
-
-
 def test_missing_library_says_how_to_build(monkeypatch):
     monkeypatch.setattr(L, "_lib", None)
     monkeypatch.setattr(L, "candidates", lambda here: ["/nonexistent/libgostuck.so"])

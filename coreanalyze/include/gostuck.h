@@ -305,7 +305,11 @@ GS_EXPORT void gs_report_filtered_free(struct gs_report *fr);
 
 /* ---- the views, into memory (for front ends that are not a terminal) ---- */
 
-enum gs_format { GS_FORMAT_TEXT, GS_FORMAT_JSON };
+/* TEXT and JSON: the reports the gostuck command prints.  LINES: one line
+ * per goroutine (not dead), in the columns of runtime-gdb.py's `info
+ * goroutines` ('*' on a thread, id, status, innermost function) followed
+ * by [wait reason], the first user frame and (leak: verdict). */
+enum gs_format { GS_FORMAT_TEXT, GS_FORMAT_JSON, GS_FORMAT_LINES };
 
 struct gs_render_options {
 	enum gs_format format;

@@ -23,7 +23,9 @@ char *gs_render(const struct gs_report *r, const struct gs_render_options *o, si
 		return NULL;
 	}
 	struct gs_view_options vo = { .all = o->all, .groups_only = o->groups_only };
-	int rc = o->format == GS_FORMAT_JSON ? gs_report_json(f, r, g, &vo) : gs_report_text(f, r, g, &vo);
+	int rc = o->format == GS_FORMAT_JSON    ? gs_report_json(f, r, g, &vo)
+	         : o->format == GS_FORMAT_LINES ? gs_report_lines(f, r)
+	                                        : gs_report_text(f, r, g, &vo);
 	if (fclose(f) != 0)
 		rc = -1;
 	gs_groups_free(g);

@@ -33,6 +33,13 @@ int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups 
 int gs_report_text(FILE *out, const struct gs_report *r, const struct gs_groups *g,
                    const struct gs_view_options *opts);
 
+/* One line per goroutine that is not dead, in report order, the columns
+ * runtime-gdb.py's `info goroutines` prints ('*' when on a thread, id,
+ * status padded to 8, innermost function) followed by the wait reason in
+ * brackets, the first frame in user code (when not the innermost) and the
+ * leak verdict.  Returns 0, or -1 when writing failed. */
+int gs_report_lines(FILE *out, const struct gs_report *r);
+
 /* ---- shared by the views ---- */
 
 /* Counts of goroutines per distinct string (status or wait reason), in

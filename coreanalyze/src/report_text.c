@@ -462,3 +462,37 @@ int gs_report_text(FILE *out, const struct gs_report *r, const struct gs_groups 
 		return -1;
 	return 0;
 }
+
+int gs_report_lines(FILE *out, const struct gs_report *r)
+{
+	flockfile(out);
+	for (size_t i = 0; i < r->ngoroutines && !ferror(out); i++) {
+		const struct gs_goroutine *g = &r->goroutines[i];
+		if (g->status && !strcmp(g->status, "dead"))
+			continue;
+		bool on_thread = g->status && (!strcmp(g->status, "running") || !strcmp(g->status, "syscall"));
+		fprintf(out, "%c %llu %-8s ", on_thread ? '*' : ' ', (unsigned long long)g->id,
+		        g->status ? g->status : "?");
+		put_text(out, g->nframes ? g->frames[0].func : "?");
+		if (g->wait_reason) {
+			put(out, " [");
+			put_text(out, g->wait_reason);
+			put(out, "]");
+		}
+		ssize_t u = gs_user_frame(r, g);
+		if (u > 0) {
+			fputc_unlocked(' ', out);
+			put_loc(out, &g->frames[u]);
+		}
+		if (g->leak) {
+			put(out, " (leak: ");
+			put_text(out, g->leak->verdict);
+			put(out, ")");
+		}
+		fputc_unlocked('\n', out);
+	}
+	funlockfile(out);
+	if (fflush(out) != 0 || ferror(out))
+		return -1;
+	return 0;
+}

@@ -136,23 +136,6 @@ def frame_slot(frames: list, k: int) -> tuple:
     return pc, j
 
 
-def format_info_goroutine(g: dict, current: bool) -> str:
-    """One line of `info goroutines`: runtime-gdb.py's columns (a '*' for
-    a goroutine on a thread, id, status padded to 8, the innermost
-    function), then what it waits on and its first user frame."""
-    frames = g.get("frames") or []
-    top = frames[0]["func"] if frames else "?"
-    line = "%s %d %-8s %s" % ("*" if current else " ", g["id"], g.get("status") or "?", top)
-    if g.get("wait_reason"):
-        line += " [%s]" % g["wait_reason"]
-    user = g.get("_user")
-    if user:
-        line += " %s %s:%d" % (user["func"], user["file"], user["line"])
-    if g.get("leak"):
-        line += " (leak: %s)" % g["leak"]["verdict"]
-    return line
-
-
 def chan_lines(info: dict, symbol: str = None) -> list:
     """The header lines of `gostuck chan` (buffer values are added by
     the caller, who can print them)."""

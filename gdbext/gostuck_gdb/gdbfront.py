@@ -115,12 +115,11 @@ def _exe():
 
 
 def _analysis(args=None):
-    """The analysis of the inferior as it is now (cached until it runs),
-    and its JSON report as a dict (grouped by site)."""
+    """The analysis of the inferior as it is now, kept until it runs."""
     args = args or C.ReportArgs()
     key = (gdb.selected_inferior().num, _State.gen, args.analysis_key())
     if _State.cache and _State.cache[0] == key:
-        return _State.cache[1], _State.cache[2]
+        return _State.cache[1]
     if _State.cache:
         _State.cache[1].close()
         _State.cache = None
@@ -129,40 +128,23 @@ def _analysis(args=None):
                         suspect_minutes=args.suspect_minutes, suspect_count=args.suspect_count)
     except L.GostuckError as e:
         raise gdb.GdbError("gostuck: %s" % e)
-    _State.cache = (key, an, _LazyReport(an))
-    return an, _State.cache[2]
+    _State.cache = (key, an)
+    return an
 
 
-class _LazyReport(dict):
-    """The analysis' JSON report (grouped by site) as a dict, parsed on
-    first use: the listing commands never need it."""
-
-    def __init__(self, an):
-        super().__init__()
-        self._an = an
-
-    def _load(self):
-        if self._an is not None:
-            an, self._an = self._an, None
-            try:
-                self.update(json.loads(an.render(L.FORMAT_JSON, by="site", all=True)))
-            except L.GostuckError as e:
-                raise gdb.GdbError("gostuck: %s" % e)
-
-    def get(self, k, default=None):
-        self._load()
-        return super().get(k, default)
-
-    def __getitem__(self, k):
-        self._load()
-        return super().__getitem__(k)
+def _json(an, **filters):
+    """The JSON report of the goroutines filters select, as a dict."""
+    try:
+        return json.loads(an.render(L.FORMAT_JSON, all=True, **filters))
+    except L.GostuckError as e:
+        raise gdb.GdbError("gostuck: %s" % e)
 
 
-def _goroutine(rep, goid):
-    for g in rep.get("goroutines") or []:
-        if g["id"] == goid:
-            return g
-    raise gdb.GdbError("gostuck: no goroutine %d (see 'gostuck goroutines --group-by none')" % goid)
+def _goroutine(an, goid):
+    gs = _json(an, ids=[goid]).get("goroutines") or []
+    if not gs:
+        raise gdb.GdbError("gostuck: no goroutine %d (see 'gostuck goroutines --group-by none')" % goid)
+    return gs[0]
 
 
 def _render(an, args, by_default="stack", **force):
@@ -249,8 +231,8 @@ class _HideThreadFrame:
 def _enter(goid, k=0):
     """Turn the context on for goroutine goid on the selected thread and
     select its frame k (the report's numbering).  Returns the gdb frame."""
-    an, rep = _analysis()
-    g = _goroutine(rep, goid)
+    an = _analysis()
+    g = _goroutine(an, goid)
     start = an.start(goid)
     if start is None:
         raise gdb.GdbError("gostuck: goroutine %d has no stack to show (status %s)" % (goid, g.get("status")))
@@ -352,8 +334,7 @@ Example:  gostuck goroutines --reason "chan send" --group-by site"""
 
     def invoke(self, arg, from_tty):
         args = _parse(C.parse_report_args, gdb.string_to_argv(arg))
-        an, _ = _analysis(args)
-        gdb.write(_render(an, args))
+        gdb.write(_render(_analysis(args), args))
 
 
 class LeaksCmd(gdb.Command):
@@ -372,11 +353,10 @@ Example:  gostuck leaks --leaked=definite"""
         args = _parse(C.parse_report_args, gdb.string_to_argv(arg))
         if args.leak is None:
             args.leak = "any"
-        an, rep = _analysis(args)
-        n = sum(1 for g in rep.get("goroutines") or [] if g.get("leak") and
-                (args.leak == "any" or g["leak"]["verdict"] == args.leak))
-        if n == 0 and not args.json:
-            gdb.write("no goroutine is judged leaked (%d goroutines analyzed)\n" % len(rep.get("goroutines") or []))
+        an = _analysis(args)
+        if not args.json and not _json(an, leak=args.leak)["goroutines"]:
+            gdb.write("no goroutine is judged leaked (%d goroutines analyzed)\n"
+                      % len(an.render(L.FORMAT_LINES).splitlines()))
             return
         gdb.write(_render(an, args, by_default="site"))
 
@@ -402,16 +382,15 @@ Example:  gostuck goroutine 18 frame 3
     def invoke(self, arg, from_tty):
         goid, kind, rest = _parse(C.parse_goroutine_cmd, arg)
         if kind == "bt" and rest == "":
-            an, rep = _analysis()
-            _goroutine(rep, goid)
+            an = _analysis()
+            _goroutine(an, goid)
             gdb.write(an.render(L.FORMAT_TEXT, by="none", all=True, groups_only=True, ids=[goid]))
         elif kind == "bt":
             _in_goroutine(goid, "backtrace full")
         elif kind in ("select", "frame"):
             k = rest if kind == "frame" else 0
             _enter(goid, k)
-            _, rep = _analysis()
-            fr = _goroutine(rep, goid)["frames"][k]
+            fr = _goroutine(_analysis(), goid)["frames"][k]
             gdb.write("[goroutine %d, frame %d: %s %s:%d]\n" % (goid, k, fr["func"], fr["file"], fr["line"]))
             gdb.execute("frame")
         else:
@@ -491,7 +470,7 @@ Example:  gostuck goroutine 18 frame 3
         if addr == 0:
             gdb.write("nil channel: a send or receive on it blocks forever\n")
             return
-        an, _ = _analysis()
+        an = _analysis()
         try:
             info = an.chan(addr, _target())
         except L.GostuckError as e:
@@ -526,23 +505,10 @@ function), then the wait reason, the first frame in user code and any leak verdi
         super().__init__("info goroutines", gdb.COMMAND_STACK, gdb.COMPLETE_NONE)
 
     def invoke(self, arg, from_tty):
-        _, rep = _analysis()
-        site = {}
-        for gp in rep.get("groups") or []:
-            for i in gp["ids"]:
-                site[i] = gp["key"]
-        for g in rep.get("goroutines") or []:
-            if g.get("status") == "dead":
-                continue
-            s = dict(g)
-            key = site.get(g["id"])
-            frames = g.get("frames") or []
-            if key and (not frames or not key.startswith(frames[0]["func"] + " ")):
-                fn, _, loc = key.rpartition(" ")
-                file, _, line = loc.rpartition(":")
-                if fn and line.isdigit():
-                    s["_user"] = {"func": fn, "file": file, "line": int(line)}
-            gdb.write(C.format_info_goroutine(s, g.get("status") in ("running", "syscall")) + "\n")
+        try:
+            gdb.write(_analysis().render(L.FORMAT_LINES))
+        except L.GostuckError as e:
+            raise gdb.GdbError("gostuck: %s" % e)
 
 
 class GoroutineCompatCmd(gdb.Command):
@@ -561,11 +527,12 @@ See also 'gostuck goroutine'."""
         if len(words) < 2:
             raise gdb.GdbError("usage: goroutine <goid>|all <gdbcmd>")
         if words[0] == "all":
-            _, rep = _analysis()
-            for g in rep.get("goroutines") or []:
-                if g.get("status") != "dead" and g.get("frames"):
-                    gdb.write("goroutine %d:\n" % g["id"])
-                    _in_goroutine(g["id"], words[1])
+            an = _analysis()
+            for line in an.render(L.FORMAT_LINES).splitlines():
+                goid = int(line[2:].split(None, 1)[0])
+                if an.start(goid) is not None:
+                    gdb.write("goroutine %d:\n" % goid)
+                    _in_goroutine(goid, words[1])
             return
         _in_goroutine(_parse(C.parse_goid, words[0]), words[1])
 

@@ -20,7 +20,7 @@ LIB_NAME = "libgostuck.so"
 
 # enum gs_target_kind, gs_format, gs_group_by
 TARGET_CORE, TARGET_LIVE = 0, 1
-FORMAT_TEXT, FORMAT_JSON = 0, 1
+FORMAT_TEXT, FORMAT_JSON, FORMAT_LINES = 0, 1, 2
 GROUP_BY = {"stack": 0, "site": 1, "created": 2, "reason": 3, "none": 4, "object": 5}
 # enum gs_errcode
 E_USAGE, E_INPUT, E_MISMATCH, E_UNSUPPORTED, E_NOMEM = 1, 2, 3, 4, 5
