@@ -22,6 +22,7 @@ test tooling.  Expected values come from the CLI, the fixtures' own
 records (addrs: objects and park.Local values) or the runtime.
 """
 
+import contextlib
 import glob
 import json
 import os
@@ -218,23 +219,29 @@ class Live:
             return self.p.wait()
 
 
-@pytest.mark.parametrize("version", versions() or ["none"])
-def test_locals_in_goroutine_frames_live(version, tmp_path):
+@contextlib.contextmanager
+def running_locals(version, tmp_path):
+    """The locals fixture running: (exe, pid, the CLI's report of it);
+    it must exit 0 when let go."""
     needs_fixtures()
     exe = real(os.path.join(FIXTURES, version, "locals"), "exe")
     fx = Live(exe, str(tmp_path))
     try:
         pid = str(fx.p.pid)
-        report = json.loads(cli("--json", "-p", pid))
-        check_locals(["-p", pid], report, read_locals(fx.addrs))
-        # gdb detached: the process runs on and its goroutines are all there.
+        yield exe, pid, json.loads(cli("--json", "-p", pid)), read_locals(fx.addrs)
+        # The debugger detached: the process runs on, its goroutines all there.
         time.sleep(0.2)
-        assert fx.p.poll() is None, "the fixture died under gdb"
-        after = json.loads(cli("--json", "-p", pid))
-        assert len(hold_goroutines(after)) == 2
+        assert fx.p.poll() is None, "the fixture died under the debugger"
+        assert len(hold_goroutines(json.loads(cli("--json", "-p", pid)))) == 2
     finally:
         rc = fx.close()
-    assert rc == 0, "the fixture exited %d after gdb detached (expected 0 on EOF)" % rc
+    assert rc == 0, "the fixture exited %d after the debugger detached (expected 0 on EOF)" % rc
+
+
+@pytest.mark.parametrize("version", versions() or ["none"])
+def test_locals_in_goroutine_frames_live(version, tmp_path):
+    with running_locals(version, tmp_path) as (exe, pid, report, vals):
+        check_locals(["-p", pid], report, vals)
 
 
 def gdbserver(pid):
@@ -263,12 +270,7 @@ def read_locals(path):
 @pytest.mark.parametrize("version", versions()[-1:] or ["none"])
 def test_through_gdbserver(version, tmp_path):
     """gdb reading a remote target: gdbserver attached to the fixture."""
-    needs_fixtures()
-    exe = real(os.path.join(FIXTURES, version, "locals"), "exe")
-    fx = Live(exe, str(tmp_path))
-    try:
-        pid = str(fx.p.pid)
-        report = json.loads(cli("--json", "-p", pid))
+    with running_locals(version, tmp_path) as (exe, pid, report, vals):
         server, port = gdbserver(pid)
         try:
             outs, _, err = gdb_run([exe, "-ex", "target remote 127.0.0.1:" + port], ["gostuck goroutines --json"])
@@ -276,17 +278,14 @@ def test_through_gdbserver(version, tmp_path):
             server.kill()
             server.wait()
         got = json.loads(outs[0])
-        assert got["target"]["kind"] == "live" and got["target"]["pid"] == fx.p.pid, got["target"]
+        assert got["target"]["kind"] == "live" and got["target"]["pid"] == int(pid), got["target"]
         assert [g["id"] for g in got["goroutines"]] == [g["id"] for g in report["goroutines"]]
         server, port = gdbserver(pid)
         try:
-            check_locals([exe, "-ex", "target remote 127.0.0.1:" + port], report, read_locals(fx.addrs))
+            check_locals([exe, "-ex", "target remote 127.0.0.1:" + port], report, vals)
         finally:
             server.kill()
             server.wait()
-    finally:
-        rc = fx.close()
-    assert rc == 0, "the fixture exited %d after gdbserver (expected 0 on EOF)" % rc
 
 
 # ---- runtime-gdb.py's names, in either load order ----
