@@ -97,7 +97,8 @@ def _sample() -> dict:
          "system": False, "frames": [frame], "created_by": created,
          "wait_objects": [{"kind": "chan", "addr": "0xc000012345", "elem_type": "int",
                            "cap": 0, "len": 0, "closed": False, "senders": [7],
-                           "receivers": [], "reachable": False}],
+                           "receivers": [], "senders_count": 1, "receivers_count": 0,
+                           "reachable": False}],
          "labels": {"conn": "2"},
          "leak": {"verdict": "definite", "reason": "blocked sending on a channel nothing else can reach"}}
     g2 = {"id": 1, "status": "syscall", "wait_reason": None, "wait_minutes": 3, "system": False,

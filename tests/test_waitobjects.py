@@ -63,8 +63,16 @@ def blocked_on_object(g):
     return wr in fixturelib.CHAN_REASONS or wr in fixturelib.SYNC_REASONS
 
 
-def _ids_len(v):
-    return len(v) if isinstance(v, list) else None
+def _ids_len(w, key):
+    """How many goroutines the report lists for key (senders, receivers,
+    waiters): key_count, the exact total, after checking that the list
+    holds the lowest min(total, 64) of them, ascending."""
+    ids, n = w.get(key), w.get(key + "_count")
+    if not isinstance(ids, list) or not isinstance(n, int):
+        return None
+    if len(ids) != min(n, 64) or ids != sorted(ids):
+        return "list of %d ids for %s_count %d" % (len(ids), key, n)
+    return n
 
 
 def object_fields(o):
@@ -77,11 +85,11 @@ def object_fields(o):
             ("cap", int(o["cap"]), lambda w: w.get("cap")),
             ("len", int(o["len"]), lambda w: w.get("len")),
             ("closed", o["closed"] == "true", lambda w: w.get("closed")),
-            ("senders", int(o["senders"]), lambda w: _ids_len(w.get("senders"))),
-            ("receivers", int(o["receivers"]), lambda w: _ids_len(w.get("receivers"))),
+            ("senders", int(o["senders"]), lambda w: _ids_len(w, "senders")),
+            ("receivers", int(o["receivers"]), lambda w: _ids_len(w, "receivers")),
         ]
     else:
-        out.append(("waiters", int(o["waiters"]), lambda w: _ids_len(w.get("waiters"))))
+        out.append(("waiters", int(o["waiters"]), lambda w: _ids_len(w, "waiters")))
         if kind in ("mutex", "rwmutex") and "locked" in o:
             out.append(("locked", o["locked"] == "true", lambda w: w.get("locked")))
         if kind == "waitgroup" and "counter" in o:

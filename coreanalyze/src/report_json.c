@@ -281,8 +281,17 @@ static void put_created(FILE *f, const struct gs_frame *c, int64_t parent)
 	fputc_unlocked('}', f);
 }
 
-static void put_ids(FILE *f, const uint64_t *ids, size_t n)
+/* A wait object's goroutines are listed in every waiter's wait_objects:
+ * listed in full, 10,000 waiters on one mutex would write 10^8 ids.  Each
+ * list holds the lowest GS_JSON_MAX_IDS ids and "<key>_count" the total;
+ * --group-by object lists every member once. */
+#define GS_JSON_MAX_IDS 64
+
+static void put_ids(FILE *f, const char *key, const uint64_t *ids, size_t n)
 {
+	fprintf(f, ",\"%s_count\":%zu,\"%s\":", key, n, key);
+	if (n > GS_JSON_MAX_IDS)
+		n = GS_JSON_MAX_IDS;
 	fputc_unlocked('[', f);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -343,14 +352,11 @@ static void put_wait(FILE *f, const struct gs_wait *w)
 		put_opt_i64(f, ",\"cap\":", o->cap);
 		put_opt_i64(f, ",\"len\":", o->len);
 		put_tri(f, ",\"closed\":", o->closed);
-		put(f, ",\"senders\":");
-		put_ids(f, o->senders, o->nsenders);
-		put(f, ",\"receivers\":");
-		put_ids(f, o->receivers, o->nreceivers);
+		put_ids(f, "senders", o->senders, o->nsenders);
+		put_ids(f, "receivers", o->receivers, o->nreceivers);
 	} else if (o && (!strcmp(o->kind, "mutex") || !strcmp(o->kind, "rwmutex") || !strcmp(o->kind, "waitgroup") ||
 	                 !strcmp(o->kind, "cond") || !strcmp(o->kind, "sema"))) {
-		put(f, ",\"waiters\":");
-		put_ids(f, o->waiters, o->nwaiters);
+		put_ids(f, "waiters", o->waiters, o->nwaiters);
 		if (!strcmp(o->kind, "mutex") || !strcmp(o->kind, "rwmutex")) {
 			put_tri(f, ",\"locked\":", o->locked);
 			if (o->state >= 0) {
