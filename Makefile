@@ -16,7 +16,7 @@ GS_LIBS := -lelf -ldw -lz
 GO_VERSIONS ?= $(sort $(patsubst /usr/lib/go-%/bin/go,%,$(wildcard /usr/lib/go-1.*/bin/go)))
 DEB_PKGS := libelf-dev libdw-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd
 
-.PHONY: all deps godeps lib cli fixtures check test-unit test-oracle test-badinput test-schema demo install clean
+.PHONY: all deps godeps lib cli fixtures check test-unit test-oracle test-badinput test-schema demo install clean bench
 
 all: cli lib
 
@@ -60,6 +60,12 @@ fixtures: godeps
 
 check: all godeps
 	@tests/run-all.sh "$(GO_VERSIONS)"
+
+# Benchmarks (not tests): gostuck, its gdb extension, Delve and gdb's
+# runtime-gdb.py on the same fixtures/scale cores (10k, 100k, 1M
+# goroutines, cached in ~/.cache/gostuck-bench); writes docs/bench.md.
+bench: deps all
+	@/usr/bin/python3 scripts/bench.py
 
 demo: deps godeps all
 	@tests/demo.sh
