@@ -136,30 +136,26 @@ void gs_map_init(struct gs_map *m)
 
 void gs_map_free(struct gs_map *m)
 {
-	free(m->keys);
-	free(m->vals);
+	free(m->slots);
 	memset(m, 0, sizeof *m);
 }
 
 static void map_grow(struct gs_map *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 64;
-	uint64_t *k = calloc(cap, sizeof *k), *v = calloc(cap, sizeof *v);
-	if (!k || !v)
+	struct gs_map_slot *s = calloc(cap, sizeof *s);
+	if (!s)
 		abort();
 	for (size_t i = 0; i < m->cap; i++) {
-		if (!m->keys[i])
+		if (!m->slots[i].key)
 			continue;
-		size_t j = map_hash(m->keys[i]) & (cap - 1);
-		while (k[j])
+		size_t j = map_hash(m->slots[i].key) & (cap - 1);
+		while (s[j].key)
 			j = (j + 1) & (cap - 1);
-		k[j] = m->keys[i];
-		v[j] = m->vals[i];
+		s[j] = m->slots[i];
 	}
-	free(m->keys);
-	free(m->vals);
-	m->keys = k;
-	m->vals = v;
+	free(m->slots);
+	m->slots = s;
 	m->cap = cap;
 }
 
@@ -168,12 +164,12 @@ void gs_map_put(struct gs_map *m, uint64_t key, uint64_t val)
 	if ((m->len + 1) * 2 > m->cap)
 		map_grow(m);
 	size_t j = map_hash(key) & (m->cap - 1);
-	while (m->keys[j] && m->keys[j] != key)
+	while (m->slots[j].key && m->slots[j].key != key)
 		j = (j + 1) & (m->cap - 1);
-	if (!m->keys[j])
+	if (!m->slots[j].key)
 		m->len++;
-	m->keys[j] = key;
-	m->vals[j] = val;
+	m->slots[j].key = key;
+	m->slots[j].val = val;
 }
 
 int gs_map_get(const struct gs_map *m, uint64_t key, uint64_t *val)
@@ -181,12 +177,14 @@ int gs_map_get(const struct gs_map *m, uint64_t key, uint64_t *val)
 	if (!m->cap)
 		return 0;
 	size_t j = map_hash(key) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (m->keys[j] == key) {
-			*val = m->vals[j];
+	for (;;) {
+		const struct gs_map_slot *s = &m->slots[j];
+		if (s->key == key) {
+			*val = s->val;
 			return 1;
 		}
+		if (!s->key)
+			return 0;
 		j = (j + 1) & (m->cap - 1);
 	}
-	return 0;
 }

@@ -39,8 +39,11 @@ static inline uint64_t gs_le64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8);
 
 
 /* A map from non-zero 64-bit keys to 64-bit values (open addressing). */
+struct gs_map_slot {
+	uint64_t key, val; /* key 0: empty */
+};
 struct gs_map {
-	uint64_t *keys, *vals;
+	struct gs_map_slot *slots; /* a key and its value share a cache line */
 	size_t cap, len;
 };
 void gs_map_init(struct gs_map *m);
