@@ -4,6 +4,7 @@
  * Knows Linux x86-64 core layout, nothing about Go. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,6 +28,8 @@ struct core {
 	int fd;
 	const uint8_t *map;
 	size_t size;
+	uint64_t nreads;  /* reads, for the residency check */
+	int statm;        /* /proc/self/statm, or -1 */
 	Elf *elf;
 	struct core_seg *segs; /* sorted by vaddr */
 	size_t nsegs;
@@ -58,9 +61,34 @@ static const struct core_seg *find_seg(const struct core *c, uint64_t addr)
 	return NULL;
 }
 
+/* A core of a million goroutines is ~3 GB, and reading it faults most of
+ * its pages into our address space, where they count as our resident
+ * memory although the kernel's page cache holds them anyway.  Every 8192
+ * reads, when more than CORE_RESIDENT_MAX bytes of files are resident in
+ * this process (/proc/self/statm's "shared": the core's pages and the
+ * executable's), the core mapping's pages are dropped (MADV_DONTNEED on a
+ * read-only private file mapping: the next read faults them back from
+ * the page cache, which keeps them). */
+#define CORE_RESIDENT_MAX ((long)512 << 20)
+
+static void bound_residency(struct core *c)
+{
+	if (++c->nreads % 8192 || c->statm < 0)
+		return;
+	char buf[128];
+	ssize_t n = pread(c->statm, buf, sizeof buf - 1, 0);
+	long size, resident, shared;
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	if (sscanf(buf, "%ld %ld %ld", &size, &resident, &shared) == 3 && shared * 4096 > CORE_RESIDENT_MAX)
+		madvise((void *)c->map, c->size, MADV_DONTNEED);
+}
+
 static int core_read(void *self, uint64_t addr, void *buf, size_t n)
 {
-	const struct core *c = self;
+	struct core *c = self;
+	bound_residency(c);
 	uint8_t *out = buf;
 	while (n > 0) {
 		const struct core_seg *s = find_seg(c, addr);
@@ -105,6 +133,8 @@ static void core_close(void *self)
 		munmap((void *)c->map, c->size);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->statm >= 0)
+		close(c->statm);
 	free(c->segs);
 	free(c->threads);
 	free(c->regions);
@@ -156,6 +186,7 @@ int gs_target_open_core(const char *path, struct gs_target *out, struct gs_error
 	struct stat st;
 	if (!c)
 		return gs_fail(err, GS_E_NOMEM, "out of memory");
+	c->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	c->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (c->fd < 0) {
 		gs_fail(err, GS_E_INPUT, "%s: %s", path, strerror(errno));
