@@ -102,7 +102,7 @@ void gs_vec_init(struct gs_vec *v, size_t elem)
 void *gs_vec_push(struct gs_vec *v)
 {
 	if (v->len == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
+		size_t cap = v->cap ? v->cap * 2 : 2; /* most vectors (a goroutine's waits, an object's waiters) hold one or two */
 		void *d = realloc(v->data, cap * v->elem);
 		if (!d)
 			abort();
