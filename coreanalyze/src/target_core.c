@@ -69,7 +69,7 @@ static const struct core_seg *find_seg(const struct core *c, uint64_t addr)
  * executable's), the core mapping's pages are dropped (MADV_DONTNEED on a
  * read-only private file mapping: the next read faults them back from
  * the page cache, which keeps them). */
-#define CORE_RESIDENT_MAX ((long)128 << 20)
+#define CORE_RESIDENT_MAX ((long)512 << 20)
 
 static void bound_residency(struct core *c)
 {
