@@ -299,7 +299,8 @@ def test_runtime_gdb_names(version, first):
     report = json.loads(cli("--json", exe, core))
     goid, _ = hold_goroutines(report)[0]
     outs, stdout, err = gdb_run([exe, core], ["info goroutines", "goroutine %d bt" % goid,
-                                              "print 'runtime.buildVersion'"], source_first=first)
+                                              "print 'runtime.buildVersion'", "goroutine all info frame"],
+                                source_first=first)
     assert "Loading Go Runtime support." in stdout + err, "runtime-gdb.py was not auto-loaded: %s" % err[-500:]
     # (runtime-gdb.py's own string printer may raise on an optimized-out
     # argument in a backtrace; that is not ours.)
@@ -316,6 +317,9 @@ def test_runtime_gdb_names(version, first):
     assert re.search(r"in main\.hold \(", outs[1]) and "#0 " not in outs[1], outs[1]
     # runtime-gdb.py's string printer still prints Go strings.
     assert '"%s"' % report["target"]["go_version"] in outs[2], outs[2]
+    # Any gdb command in every goroutine's context (runtime-gdb.py's "all").
+    for g in live:
+        assert re.search(r"^goroutine %d:\nStack level 1, frame at 0x" % g["id"], outs[3], re.M), (g["id"], outs[3])
     if first:
         # Its own commands stay reachable under other names.
         o, _, _ = gdb_run([exe, core], ["help runtime-gdb-goroutine"], source_first=True)

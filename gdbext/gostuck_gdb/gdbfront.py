@@ -199,6 +199,11 @@ class _Splice(Unwinder):
         info = pending.create_unwind_info(_FrameId(gdb.Value(0).cast(sp.type), pc))
         info.add_saved_register("rip", gdb.Value(ctx["pc"]).cast(pc.type))
         info.add_saved_register("rsp", gdb.Value(ctx["sp"]).cast(sp.type))
+        # A register an unwinder does not give is "not saved", and gdb
+        # then refuses `info frame` in the goroutine's frames.  Go's DWARF
+        # finds frames and variables from rsp (the CFA), never rbp: pass
+        # the thread's rbp through.
+        info.add_saved_register("rbp", pending.read_register("rbp"))
         return info
 
 
@@ -355,8 +360,9 @@ Example:  gostuck leaks --leaked=definite"""
             args.leak = "any"
         an = _analysis(args)
         if not args.json and not _json(an, leak=args.leak)["goroutines"]:
-            gdb.write("no goroutine is judged leaked (%d goroutines analyzed)\n"
-                      % len(an.render(L.FORMAT_LINES).splitlines()))
+            gdb.write("no goroutine is judged leaked%s (%d goroutines analyzed)\n"
+                      % ("" if args.leak == "any" else " (%s)" % args.leak,
+                         len(an.render(L.FORMAT_LINES).splitlines())))
             return
         gdb.write(_render(an, args, by_default="site"))
 
