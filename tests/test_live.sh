@@ -338,6 +338,24 @@ errors() {
 	wait "$gdbpid"
 	fx_alive "sleep after gdb detached"
 
+	# Read while stopped, through the cache (the path for processes whose
+	# writable memory is too large to copy), the report is the same.
+	"$GOSTUCK" --json -p "$FX_PID" >"$dir/snap.json" 2>"$dir/snap.err"
+	GOSTUCK_TEST_NO_SNAPSHOT=1 "$GOSTUCK" --json --verbose -p "$FX_PID" >"$dir/cache.json" 2>"$dir/cache.err"
+	if $PY - "$dir/snap.json" "$dir/cache.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+strip = lambda r: [(g["id"], g["status"], g["wait_reason"], [(f["func"], f["line"]) for f in g["frames"]])
+                   for g in r["goroutines"]]
+assert a["goroutines"] and strip(a) == strip(b), (strip(a), strip(b))
+PY
+	then
+		pass "copied memory and reading while stopped give the same goroutines ($(grep -o 'stopped for [0-9.]* ms' "$dir/cache.err") through the cache)"
+	else
+		fail "copied memory and reading while stopped differ: $(head -c 300 "$dir/snap.err" "$dir/cache.err")"
+	fi
+	fx_alive "sleep after both reads"
+
 	# --verbose says how long the process was stopped.
 	err=$("$GOSTUCK" --verbose -p "$FX_PID" 2>&1 >/dev/null)
 	if grep -Eq "^gostuck: process $FX_PID was stopped for [0-9]+\.[0-9]{3} ms \([0-9]+ threads" <<<"$err"; then

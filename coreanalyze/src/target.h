@@ -73,15 +73,17 @@ int gs_live_probe(pid_t pid, char *exe, size_t exelen, struct gs_error *err);
 /* Stop every thread of process pid and open it as a target: ptrace
  * PTRACE_SEIZE + PTRACE_INTERRUPT on each thread of /proc/PID/task,
  * rescanning until no new thread appears; registers of each stopped
- * thread; reads through process_vm_readv (else /proc/PID/mem) and a
- * cache as large as the process's resident memory (4..256 MiB), faulted
- * in before the process is stopped and freed when it is let go.  The
- * process stays stopped until gs_target_close, which detaches every thread
- * and fills *info (may be NULL).  While it is open, SIGINT, SIGTERM and
+ * thread; then every writable mapping is copied (process_vm_readv, else
+ * /proc/PID/mem) into room made and faulted in before the stop, every
+ * thread is detached at once (*info, which may be NULL, is filled then),
+ * and reads are served from the copy.  When the copy cannot be made (over
+ * 4 GiB, or the process grew past the room), the process stays stopped
+ * until gs_target_close and reads go through a cache as large as its
+ * resident memory (4..256 MiB); close then detaches and fills *info.  While it is open, SIGINT, SIGTERM and
  * SIGHUP detach the threads and are then handled as before (the default:
  * we die of the signal).  One live target at a time per program.
  * Environment GOSTUCK_TEST_PAUSE_MS=N (a test hook) stays attached N ms
- * before returning.  Fatal errors: GS_E_INPUT (permission, another tracer,
+ * before the copy; GOSTUCK_TEST_NO_SNAPSHOT=1 (another) makes no copy.  Fatal errors: GS_E_INPUT (permission, another tracer,
  * the process exited, a thread that will not stop), GS_E_UNSUPPORTED
  * (more than 16384 threads), GS_E_USAGE (another live target is open),
  * GS_E_NOMEM; the process is then left running. */

@@ -1,10 +1,13 @@
 /* target_live.c - a running process as a target.  Layer: target.
  * Stops every thread of a process with ptrace (PTRACE_SEIZE +
  * PTRACE_INTERRUPT, rescanning /proc/PID/task until no new thread shows up),
- * takes each thread's registers (PTRACE_GETREGSET), answers reads with
- * process_vm_readv (else pread of /proc/PID/mem) through a block cache,
- * and on close detaches every thread, re-injecting any signal a thread had
- * pending, so the process runs on exactly as before.  While attached,
+ * takes each thread's registers (PTRACE_GETREGSET), copies every writable
+ * mapping (process_vm_readv, else pread of /proc/PID/mem) into room made
+ * before the stop and detaches at once, re-injecting any signal a thread
+ * had pending, so the process runs on exactly as before; reads are then
+ * served from the copy.  When the copy does not fit (over 4 GiB, or the
+ * process grew), the process stays stopped and reads go through a block
+ * cache until close.  While attached,
  * SIGINT, SIGTERM and SIGHUP to us detach first (the handler uses only the
  * static thread table and raw syscalls).  It never writes the target's
  * memory or registers, never resumes a thread except by detaching it, and
@@ -73,6 +76,13 @@ struct cache_slot {
 	uint8_t *data; /* BLOCK bytes of the arena */
 };
 
+/* One writable mapping of the process, copied while it was stopped:
+ * [lo, lo + got) of [lo, hi) was readable. */
+struct snap_seg {
+	uint64_t lo, hi, got;
+	uint8_t *data;
+};
+
 struct live {
 	pid_t pid;
 	int memfd;          /* /proc/PID/mem once process_vm_readv is refused */
@@ -85,6 +95,15 @@ struct live {
 	uint8_t *arena; /* nslots * BLOCK bytes, mapped and touched before the pause */
 	uint64_t nsyscalls, bytes;
 	size_t stopped;
+	/* Snapshot mode: the writable memory is copied into pool while the
+	 * process is stopped, which then runs on; reads are served from segs. */
+	uint8_t *pool;
+	size_t poolsize;
+	struct snap_seg *segs; /* ascending */
+	size_t nsegs;
+	struct gs_thread *sthreads; /* the stopped threads' registers */
+	size_t nsthreads;
+	bool snapshot, detached;
 };
 
 static int64_t ns_since(const struct timespec *t0)
@@ -502,9 +521,41 @@ static ssize_t raw_read_upto(struct live *l, uint64_t addr, void *buf, size_t n)
  * a hole before the address wanted is read again from that address's
  * page.  The process is
  * stopped, so nothing cached can go stale. */
+static int snap_read(const struct live *l, uint64_t addr, void *buf, size_t n)
+{
+	uint8_t *out = buf;
+	while (n > 0) {
+		size_t lo = 0, hi = l->nsegs;
+		const struct snap_seg *sg = NULL;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (addr < l->segs[mid].lo)
+				hi = mid;
+			else if (addr >= l->segs[mid].hi)
+				lo = mid + 1;
+			else {
+				sg = &l->segs[mid];
+				break;
+			}
+		}
+		if (!sg || addr >= sg->lo + sg->got)
+			return -1; /* not writable memory: the caller reads the executable */
+		size_t take = (size_t)(sg->lo + sg->got - addr);
+		if (take > n)
+			take = n;
+		memcpy(out, sg->data + (addr - sg->lo), take);
+		out += take;
+		addr += take;
+		n -= take;
+	}
+	return 0;
+}
+
 static int live_read(void *self, uint64_t addr, void *buf, size_t n)
 {
 	struct live *l = self;
+	if (l->snapshot)
+		return snap_read(l, addr, buf, n);
 	if (n >= BLOCK)
 		return raw_read_upto(l, addr, buf, n) == (ssize_t)n ? 0 : -1;
 	uint8_t *out = buf;
@@ -541,7 +592,9 @@ static int live_read(void *self, uint64_t addr, void *buf, size_t n)
 
 static size_t live_nthreads(void *self)
 {
-	(void)self;
+	struct live *l = self;
+	if (l->snapshot)
+		return l->nsthreads;
 	size_t n = 0;
 	for (sig_atomic_t i = 0; i < nthreads; i++)
 		n += threads[i].state == T_STOPPED;
@@ -550,7 +603,13 @@ static size_t live_nthreads(void *self)
 
 static int live_thread(void *self, size_t k, struct gs_thread *out)
 {
-	(void)self;
+	struct live *l = self;
+	if (l->snapshot) {
+		if (k >= l->nsthreads)
+			return -1;
+		*out = l->sthreads[k];
+		return 0;
+	}
 	for (sig_atomic_t i = 0; i < nthreads; i++) {
 		if (threads[i].state != T_STOPPED)
 			continue;
@@ -593,6 +652,10 @@ static void free_live(struct live *l)
 	free(l->cache);
 	if (l->arena)
 		munmap(l->arena, l->nslots * BLOCK);
+	if (l->pool)
+		munmap(l->pool, l->poolsize);
+	free(l->segs);
+	free(l->sthreads);
 	if (l->memfd >= 0)
 		close(l->memfd);
 	free(l);
@@ -600,10 +663,10 @@ static void free_live(struct live *l)
 
 /* Detach every thread (the process runs on), record the pause, restore
  * our signal handlers.  Safe to call after a handler already detached. */
-static void live_close(void *self)
+static void live_detach(struct live *l)
 {
-	struct live *l = self;
 	bool lost = false;
+	l->detached = true;
 	for (sig_atomic_t i = 0; i < nthreads; i++) {
 		struct live_thread *t = &threads[i];
 		if (t->state != T_STOPPED)
@@ -650,8 +713,122 @@ static void live_close(void *self)
 	}
 	nthreads = 0;
 	memset(tid_set, 0, sizeof tid_set);
+}
+
+static void live_close(void *self)
+{
+	struct live *l = self;
+	if (!l->detached)
+		live_detach(l);
 	free_live(l);
 	in_use = 0;
+}
+
+/* ---- snapshot mode ---- */
+
+#define SNAP_MAX ((uint64_t)4 << 30) /* the most writable memory copied */
+#define SNAP_MAX_SEGS 65536
+
+/* The process's writable mappings ("rw" in /proc/PID/maps): the Go heap
+ * with every goroutine stack, the data and bss segments, thread stacks.
+ * Returns their total size, or -1. */
+static int64_t rw_mappings(pid_t pid, struct snap_seg **out, size_t *n)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	struct snap_seg *v = NULL;
+	size_t len = 0, cap = 0;
+	uint64_t total = 0;
+	while (fgets(line, sizeof line, f) && len < SNAP_MAX_SEGS) {
+		unsigned long long lo, hi;
+		char perms[8];
+		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3 || hi <= lo || perms[0] != 'r' ||
+		    perms[1] != 'w' || strstr(line, "[vvar") || strstr(line, "[vsyscall]"))
+			continue;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct snap_seg *nv = realloc(v, cap * sizeof *v);
+			if (!nv) {
+				free(v);
+				fclose(f);
+				return -1;
+			}
+			v = nv;
+		}
+		v[len++] = (struct snap_seg){ .lo = lo, .hi = hi };
+		total += hi - lo;
+	}
+	fclose(f);
+	*out = v;
+	*n = len;
+	return (int64_t)total;
+}
+
+/* Before the process is stopped: room for a copy of its writable memory
+ * (with a margin for growth until it stops), faulted in now so that
+ * filling it costs no page faults during the pause.  Else 0: the process
+ * stays stopped while it is read through the cache. */
+static void snapshot_reserve(struct live *l, pid_t pid)
+{
+	struct snap_seg *v = NULL;
+	size_t n = 0;
+	const char *no = getenv("GOSTUCK_TEST_NO_SNAPSHOT"); /* a test hook: the cache path */
+	if (no && *no == '1')
+		return;
+	int64_t total = rw_mappings(pid, &v, &n);
+	free(v);
+	if (total <= 0)
+		return;
+	uint64_t want = (uint64_t)total + (uint64_t)total / 4 + (64u << 20);
+	if (want > SNAP_MAX)
+		return;
+	void *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	l->pool = p;
+	l->poolsize = want;
+}
+
+/* While stopped: copy every writable mapping into the pool, keep the
+ * threads' registers, and let the process go.  0, or -1 when the memory
+ * no longer fits (the caller reads through the cache instead). */
+static int snapshot_take(struct live *l)
+{
+	struct snap_seg *v = NULL;
+	size_t n = 0;
+	int64_t total = rw_mappings(l->pid, &v, &n);
+	if (total < 0 || (uint64_t)total > l->poolsize) {
+		free(v);
+		return -1;
+	}
+	l->sthreads = calloc(nthreads ? (size_t)nthreads : 1, sizeof *l->sthreads);
+	if (!l->sthreads) {
+		free(v);
+		return -1;
+	}
+	uint64_t used = 0;
+	for (size_t i = 0; i < n && !l->gone; i++) {
+		v[i].data = l->pool + used;
+		used += v[i].hi - v[i].lo;
+		while (v[i].lo + v[i].got < v[i].hi) {
+			ssize_t r = raw_read_upto(l, v[i].lo + v[i].got, v[i].data + v[i].got,
+			                          (size_t)(v[i].hi - v[i].lo - v[i].got));
+			if (r <= 0)
+				break; /* an unreadable page (PROT_NONE guard): the rest is not served */
+			v[i].got += (uint64_t)r;
+		}
+	}
+	l->segs = v;
+	l->nsegs = n;
+	for (sig_atomic_t i = 0; i < nthreads; i++)
+		if (threads[i].state == T_STOPPED)
+			l->sthreads[l->nsthreads++] = (struct gs_thread){ .tid = threads[i].tid, .regs = threads[i].regs };
+	l->snapshot = true;
+	live_detach(l);
+	return 0;
 }
 
 static const struct gs_target_ops live_ops = {
@@ -683,9 +860,11 @@ int gs_target_open_live(pid_t pid, struct gs_live_info *info, struct gs_target *
 	if (in_use)
 		return gs_fail(err, GS_E_USAGE, "a live process is already attached in this program: one at a time");
 	struct live *l = calloc(1, sizeof *l);
-	if (l)
+	if (l) {
 		l->memfd = -1;
-	if (!l || cache_new(l, pid) != 0) {
+		snapshot_reserve(l, pid);
+	}
+	if (!l || (!l->pool && cache_new(l, pid) != 0)) {
 		if (l)
 			free_live(l);
 		return gs_fail(err, GS_E_NOMEM, "out of memory for a %u MiB read cache", CACHE_MAX >> 20);
@@ -728,6 +907,15 @@ int gs_target_open_live(pid_t pid, struct gs_live_info *info, struct gs_target *
 		return -1;
 	}
 	test_pause();
+	if (l->pool && snapshot_take(l) != 0) {
+		/* It grew past the room made for it: read it stopped. */
+		munmap(l->pool, l->poolsize);
+		l->pool = NULL;
+		if (cache_new(l, pid) != 0) {
+			live_close(l);
+			return gs_fail(err, GS_E_NOMEM, "out of memory for a %u MiB read cache", CACHE_MAX >> 20);
+		}
+	}
 	*out = (struct gs_target){ .ops = &live_ops, .self = l };
 	return 0;
 }
