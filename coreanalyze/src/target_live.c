@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "target.h"
 #include "util.h"
 
@@ -170,79 +171,13 @@ static void restore_handlers(void)
 	}
 }
 
-/* ---- /proc ---- */
-
-/* The value of "Key:" in /proc/PID/status (or /proc/PID/task/TID/status)
- * into buf; 0 or -1. */
-static int proc_status_field(const char *path, const char *key, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	char line[512];
-	size_t klen = strlen(key);
-	int rc = -1;
-	for (int i = 0; i < 200 && fgets(line, sizeof line, f); i++) {
-		if (strncmp(line, key, klen) != 0 || line[klen] != ':')
-			continue;
-		const char *v = line + klen + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		snprintf(buf, len, "%s", v);
-		buf[strcspn(buf, "\n")] = 0;
-		rc = 0;
-		break;
-	}
-	fclose(f);
-	return rc;
-}
-
-static long proc_status_long(pid_t pid, const char *key)
-{
-	char path[64], buf[64];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if (proc_status_field(path, key, buf, sizeof buf) != 0)
-		return -1;
-	return strtol(buf, NULL, 10);
-}
-
-/* The one-letter state of a task from /proc/.../stat, or 0. */
-static char task_state(pid_t pid, pid_t tid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	const char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
-static void proc_comm(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-	snprintf(buf, len, "?");
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = 0;
-	fclose(f);
-}
-
 /* Why ptrace is refused, with what to do about it. */
 static int permission_error(pid_t pid, const char *what, struct gs_error *err)
 {
-	long tracer = proc_status_long(pid, "TracerPid");
+	long tracer = gs_proc_status_long(pid, "TracerPid");
 	if (tracer > 0) {
 		char comm[64];
-		proc_comm((pid_t)tracer, comm, sizeof comm);
+		gs_proc_comm((pid_t)tracer, comm, sizeof comm);
 		return gs_fail(err, GS_E_INPUT,
 		               "%s: process %d is already traced by process %ld (%s); a process has one tracer at a time: "
 		               "detach that debugger or tracer and run gostuck again",
@@ -259,7 +194,7 @@ static int permission_error(pid_t pid, const char *what, struct gs_error *err)
 	long uid = -1;
 	char path[64], buf[128];
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if (proc_status_field(path, "Uid", buf, sizeof buf) == 0)
+	if (gs_proc_status_field(path, "Uid", buf, sizeof buf) == 0)
 		uid = strtol(buf, NULL, 10);
 	if (geteuid() != 0 && scope[0] && strcmp(scope, "0") != 0)
 		return gs_fail(err, GS_E_INPUT,
@@ -290,14 +225,14 @@ int gs_live_probe(pid_t pid, char *exe, size_t exelen, struct gs_error *err)
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	if (access(path, F_OK) != 0 || (kill(pid, 0) != 0 && errno == ESRCH))
 		return gs_fail(err, GS_E_INPUT, "no such process: %d", (int)pid);
-	long tgid = proc_status_long(pid, "Tgid");
+	long tgid = gs_proc_status_long(pid, "Tgid");
 	if (tgid > 0 && tgid != pid)
 		return gs_fail(err, GS_E_INPUT, "%d is a thread of process %ld; run 'gostuck -p %ld'", (int)pid, tgid, tgid);
-	char st = task_state(pid, pid);
+	char st = gs_proc_task_state(pid, pid);
 	if (st == 'Z' || st == 'X')
 		return gs_fail(err, GS_E_INPUT, "process %d has exited (a zombie waiting for its parent): nothing to read",
 		               (int)pid);
-	long tracer = proc_status_long(pid, "TracerPid");
+	long tracer = gs_proc_status_long(pid, "TracerPid");
 	if (tracer > 0)
 		return permission_error(pid, "cannot attach", err);
 	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
@@ -346,7 +281,7 @@ static int attach_one(struct live *l, pid_t tid, struct gs_error *err)
 	if (ptrace(PTRACE_SEIZE, tid, 0, 0) != 0) {
 		int e = errno;
 		t->state = T_GONE;
-		char st = task_state(l->pid, tid);
+		char st = gs_proc_task_state(l->pid, tid);
 		if (e == ESRCH || st == 0 || st == 'Z' || st == 'X')
 			return 0; /* the thread exited meanwhile */
 		if (e == EPERM)
@@ -404,7 +339,7 @@ static int wait_stops(struct live *l, struct gs_error *err)
 			               "thread %d of process %d did not stop within %lld s (state '%c': uninterruptible "
 			               "sleep?); nothing was read, the process is left running",
 			               (int)late, (int)l->pid, LIVE_STOP_TIMEOUT_NS / 1000000000LL,
-			               task_state(l->pid, late) ? task_state(l->pid, late) : '?');
+			               gs_proc_task_state(l->pid, late) ? gs_proc_task_state(l->pid, late) : '?');
 		/* Threads stop within microseconds of the interrupt unless
 		 * busy in the kernel: yield first, then nap (a nanosleep costs
 		 * its timer slack, 50 us, however short the request). */
@@ -628,7 +563,7 @@ static int live_thread(void *self, size_t k, struct gs_thread *out)
  * kernel gives them make that cheaper still. */
 static int cache_new(struct live *l, pid_t pid)
 {
-	long rss_kb = proc_status_long(pid, "VmRSS");
+	long rss_kb = gs_proc_status_long(pid, "VmRSS");
 	uint64_t want = rss_kb > 0 ? (uint64_t)rss_kb * 1024 + CACHE_MIN : CACHE_MIN;
 	if (want > CACHE_MAX)
 		want = CACHE_MAX;
@@ -700,7 +635,7 @@ static void live_detach(struct live *l)
 		t->state = T_GONE;
 	}
 	restore_handlers();
-	char st = task_state(l->pid, l->pid);
+	char st = gs_proc_task_state(l->pid, l->pid);
 	if (lost || l->gone || st == 0 || st == 'Z' || st == 'X')
 		l->gone = true;
 	if (l->info) {
@@ -729,56 +664,18 @@ static void live_close(void *self)
 #define SNAP_MAX ((uint64_t)4 << 30) /* the most writable memory copied */
 #define SNAP_MAX_SEGS 65536
 
-/* The process's writable mappings ("rw" in /proc/PID/maps): the Go heap
- * with every goroutine stack, the data and bss segments, thread stacks.
- * Returns their total size, or -1. */
-static int64_t rw_mappings(pid_t pid, struct snap_seg **out, size_t *n)
-{
-	char path[64], line[512];
-	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	struct snap_seg *v = NULL;
-	size_t len = 0, cap = 0;
-	uint64_t total = 0;
-	while (fgets(line, sizeof line, f) && len < SNAP_MAX_SEGS) {
-		unsigned long long lo, hi;
-		char perms[8];
-		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3 || hi <= lo || perms[0] != 'r' ||
-		    perms[1] != 'w' || strstr(line, "[vvar") || strstr(line, "[vsyscall]"))
-			continue;
-		if (len == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct snap_seg *nv = realloc(v, cap * sizeof *v);
-			if (!nv) {
-				free(v);
-				fclose(f);
-				return -1;
-			}
-			v = nv;
-		}
-		v[len++] = (struct snap_seg){ .lo = lo, .hi = hi };
-		total += hi - lo;
-	}
-	fclose(f);
-	*out = v;
-	*n = len;
-	return (int64_t)total;
-}
-
 /* Before the process is stopped: room for a copy of its writable memory
  * (with a margin for growth until it stops), faulted in now so that
  * filling it costs no page faults during the pause.  Else 0: the process
  * stays stopped while it is read through the cache. */
 static void snapshot_reserve(struct live *l, pid_t pid)
 {
-	struct snap_seg *v = NULL;
+	struct gs_proc_range *v = NULL;
 	size_t n = 0;
 	const char *no = getenv("GOSTUCK_TEST_NO_SNAPSHOT"); /* a test hook: the cache path */
 	if (no && *no == '1')
 		return;
-	int64_t total = rw_mappings(pid, &v, &n);
+	int64_t total = gs_proc_rw_mappings(pid, SNAP_MAX_SEGS, &v, &n);
 	free(v);
 	if (total <= 0)
 		return;
@@ -797,13 +694,18 @@ static void snapshot_reserve(struct live *l, pid_t pid)
  * no longer fits (the caller reads through the cache instead). */
 static int snapshot_take(struct live *l)
 {
-	struct snap_seg *v = NULL;
+	struct gs_proc_range *r = NULL;
 	size_t n = 0;
-	int64_t total = rw_mappings(l->pid, &v, &n);
-	if (total < 0 || (uint64_t)total > l->poolsize) {
+	int64_t total = gs_proc_rw_mappings(l->pid, SNAP_MAX_SEGS, &r, &n);
+	struct snap_seg *v = total < 0 ? NULL : calloc(n ? n : 1, sizeof *v);
+	if (!v || (uint64_t)total > l->poolsize) {
+		free(r);
 		free(v);
 		return -1;
 	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct snap_seg){ .lo = r[i].lo, .hi = r[i].hi };
+	free(r);
 	l->sthreads = calloc(nthreads ? (size_t)nthreads : 1, sizeof *l->sthreads);
 	if (!l->sthreads) {
 		free(v);
