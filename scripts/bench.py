@@ -87,12 +87,16 @@ def measure(argv, runs, stdin_file=None):
     }
 
 
-def tools(exe, core, gover, initdir):
-    """(name, argv, slow) for every tool on one core."""
-    dlv = ["dlv", "core", exe, core, "--check-go-version=false", "--allow-non-terminal-interactive=true"]
+def write_dlv_inits(initdir):
+    """Delve's command files (run, then exit) for its two listings."""
     for name, cmd in (("group", "goroutines -group userloc"), ("stacks", "goroutines -t")):
         with open(os.path.join(initdir, "dlv-%s.init" % name), "w") as f:
             f.write(cmd + "\nexit\n")
+
+
+def tools(exe, core, gover, initdir):
+    """(name, argv, slow) for every tool on one core."""
+    dlv = ["dlv", "core", exe, core, "--check-go-version=false", "--allow-non-terminal-interactive=true"]
     gdb = ["gdb", "-batch", "-nx", "-iex", "set pagination off"]
     return [
         ("gostuck text", [GOSTUCK, exe, core], False),
@@ -178,6 +182,7 @@ def main():
     results = {}
     cores = {}
     with tempfile.TemporaryDirectory() as initdir:
+        write_dlv_inits(initdir)
         for n in ns:
             r = sh([os.path.join(TOP, "fixtures", "scale", "make-core.sh"), "-g", gover, str(n), cache],
                    timeout=TIMEOUT)
@@ -202,7 +207,8 @@ def main():
         for n in live_n:
             pauses[n] = live_pause(cores[n][0], n, runs)
     v = versions(gover)
-    names = [t[0] for t in tools("exe", "core", gover, tempfile.gettempdir())]
+    all_tools = tools("exe", "core", gover, "")
+    names = [t[0] for t in all_tools]
     lines = ["# Benchmarks", "",
              "Made by `make bench` (scripts/bench.py) on %s." % time.strftime("%Y-%m-%d"), "",
              "- machine: %s" % v["machine"], "- %s" % v["gostuck"], "- %s" % v["go"], "- Delve %s" % v["delve"],
@@ -223,7 +229,7 @@ def main():
         lines += ["", "Live: `gostuck -p` pause (all threads stopped), median: " + ", ".join(
             "N=%s %s" % ("{:,}".format(n), "%.0f ms" % p if p is not None else "not measured")
             for n, p in sorted(pauses.items())) + "."]
-    if any(results.get((n, t[0])) is None for n in ns for t in tools("e", "c", gover, tempfile.gettempdir()) if t[2]):
+    if any(results.get((n, t[0])) is None for n in ns for t in all_tools if t[2]):
         lines += ["", "Not run: Delve and runtime-gdb.py above N=%s (BENCH_SLOW_MAX); at 1M they take "
                   "many minutes and many GB." % "{:,}".format(slow_max)]
     text = "\n".join(lines) + "\n"

@@ -21,15 +21,19 @@ static bool any_frame(const struct gs_goroutine *g, const char *want)
 	return g->has_created && has_text(g->created.func, want);
 }
 
-static bool has_id(const struct gs_filter *f, uint64_t id)
+static int cmp_u64(const void *a, const void *b)
 {
-	for (size_t i = 0; i < f->nids; i++)
-		if (f->ids[i] == id)
-			return true;
-	return false;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
 }
 
-static bool selected(const struct gs_filter *f, const struct gs_goroutine *g)
+/* ids is sorted (gs_report_filter sorts a copy): one lookup per goroutine. */
+static bool has_id(const uint64_t *ids, size_t n, uint64_t id)
+{
+	return bsearch(&id, ids, n, sizeof *ids, cmp_u64) != NULL;
+}
+
+static bool selected(const struct gs_filter *f, const uint64_t *ids, const struct gs_goroutine *g)
 {
 	if (f->reason && !has_text(g->wait_reason, f->reason))
 		return false;
@@ -39,7 +43,7 @@ static bool selected(const struct gs_filter *f, const struct gs_goroutine *g)
 		return false;
 	if (f->leak && !(g->leak && (!strcmp(f->leak, "any") || !strcmp(g->leak->verdict, f->leak))))
 		return false;
-	if (f->ids && !has_id(f, g->id))
+	if (f->ids && !has_id(ids, f->nids, g->id))
 		return false;
 	return true;
 }
@@ -48,16 +52,23 @@ struct gs_report *gs_report_filter(const struct gs_report *r, const struct gs_fi
 {
 	struct gs_report *out = malloc(sizeof *out);
 	struct gs_goroutine *gs = malloc((r->ngoroutines ? r->ngoroutines : 1) * sizeof *gs);
-	if (!out || !gs) {
+	uint64_t *ids = f && f->ids ? malloc((f->nids ? f->nids : 1) * sizeof *ids) : NULL;
+	if (!out || !gs || (f && f->ids && !ids)) {
 		free(out);
 		free(gs);
+		free(ids);
 		return NULL;
+	}
+	if (ids && f->nids) {
+		memcpy(ids, f->ids, f->nids * sizeof *ids);
+		qsort(ids, f->nids, sizeof *ids, cmp_u64);
 	}
 	*out = *r;
 	size_t n = 0;
 	for (size_t i = 0; i < r->ngoroutines; i++)
-		if (!f || selected(f, &r->goroutines[i]))
+		if (!f || selected(f, ids, &r->goroutines[i]))
 			gs[n++] = r->goroutines[i];
+	free(ids);
 	out->goroutines = gs;
 	out->ngoroutines = n;
 	return out;

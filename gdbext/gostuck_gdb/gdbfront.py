@@ -35,6 +35,7 @@ class _State:
     gen = 0           # bumped whenever the inferior may have changed
     cache = None      # (key, Analysis, report dict)
     ctx = None        # goroutine context: {"thread", "goid", "pc", "sp"}
+    compat = None     # our `info goroutines` and `goroutine` commands, kept alive
 
 
 def _invalidate(*_):
