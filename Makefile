@@ -6,15 +6,17 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 BUILD := build
 SRC := coreanalyze/src
-LIB_SRCS := $(filter-out $(SRC)/main.c,$(wildcard $(SRC)/*.c))
+CLI_SRCS := $(SRC)/main.c $(wildcard $(SRC)/cli_*.c)
+LIB_SRCS := $(filter-out $(CLI_SRCS),$(wildcard $(SRC)/*.c))
+CLI_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
 LIB_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 PIC_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/pic/%.o,$(LIB_SRCS))
 GS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fvisibility=hidden -Icoreanalyze/include $(CFLAGS)
-GS_LIBS := -lelf -ldw -lz
+GS_LIBS := -lelf -ldw -lz -ljson-c
 
 # Go toolchains: every /usr/lib/go-1.NN installed on this machine.
 GO_VERSIONS ?= $(sort $(patsubst /usr/lib/go-%/bin/go,%,$(wildcard /usr/lib/go-1.*/bin/go)))
-DEB_PKGS := libelf-dev libdw-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd
+DEB_PKGS := libelf-dev libdw-dev libjson-c-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd
 
 .PHONY: all deps godeps lib cli fixtures check test-unit test-oracle test-badinput test-schema demo install clean bench
 
@@ -47,7 +49,7 @@ $(BUILD)/libgostuck.a: $(LIB_OBJS)
 $(BUILD)/libgostuck.so: $(PIC_OBJS)
 	$(CC) -shared -o $@ $^ $(GS_LIBS)
 
-$(BUILD)/gostuck: $(BUILD)/obj/main.o $(BUILD)/libgostuck.a
+$(BUILD)/gostuck: $(CLI_OBJS) $(BUILD)/libgostuck.a
 	$(CC) -o $@ $^ $(GS_LIBS)
 
 lib: $(BUILD)/libgostuck.so $(BUILD)/libgostuck.a

@@ -4,8 +4,8 @@
 # Responsibility: for every Go version given, build that version's fixtures
 # (fixtures/make-cores.sh V build/fixtures/goV) and run the oracle
 # (tests/oracle.py: gostuck's JSON against the runtime's own traceback) and
-# the schema, wait-object and leak tests (tests/test_schema.py,
-# test_waitobjects.py, test_leaks.py) on them, and the oracle again through
+# the schema, wait-object, leak and dump-input tests (tests/test_schema.py,
+# test_waitobjects.py, test_leaks.py, test_dumps.py) on them, and the oracle again through
 # the gdb extension (gdb-oracle on the cores, gdb-live on running fixtures,
 # via tests/gdb/gostuck-in-gdb); once, run the pytest
 # suites (tests/test_*.py), every tests/unit/test_*.sh and tests/test_*.sh
@@ -187,6 +187,7 @@ for v in $VERSIONS; do
 		oracle_and_schema "$row" "$out"
 		counted_suite "$row" waitobjects waitobjects tests/test_waitobjects.py "$out"
 		counted_suite "$row" leaks leaks tests/test_leaks.py "$out"
+		counted_suite "$row" dumps dumps tests/test_dumps.py "$out"
 		gdb_suites "$row" "$v" "$out"
 	else
 		record "$row" oracle FAIL "(no fixtures)"

@@ -82,10 +82,20 @@ expect() {
 mkdir -p "$tmp/adir"
 : >"$tmp/empty"
 printf 'this is a text file, not an ELF file\n' >"$tmp/text"
+printf '{"schema": 1, "tool": "something else"}\n' >"$tmp/notreport.json"
+printf '{"schema": 1, "goroutines": [{"id": 1,' >"$tmp/truncated.json"
 true_exe=$(readlink -f "$(type -P true)")
 
 expect "no arguments" 2 "" --
-expect "one argument" 2 "" -- "$tmp/text"
+expect "one argument that is no goroutine dump" 3 "not a goroutine dump" -- "$tmp/text"
+expect "one argument that is an executable" 2 "ELF file, not a goroutine dump" -- /bin/true
+expect "an empty dump" 3 "not a goroutine dump" -- /dev/null
+expect "a dump that is JSON but no report" 3 "not a gostuck report" -- "$tmp/notreport.json"
+expect "a truncated JSON report" 3 "not valid JSON" -- "$tmp/truncated.json"
+expect "diff with one snapshot" 2 "diff compares two snapshots" -- diff "$tmp/text"
+expect "--fail-on=maybe" 2 "--fail-on takes definite or suspect" -- --fail-on=maybe a b
+expect "--fail-on-growth without diff" 2 "--fail-on-growth goes with diff" -- --fail-on-growth=3 a b
+expect "--batch on a missing directory" 3 "cannot read directory" -- --batch="$tmp/nonexistent"
 expect "three arguments" 2 "" -- "$tmp/text" "$tmp/text" "$tmp/text"
 expect "unknown option" 2 "" -- --no-such-option "$tmp/text" "$tmp/text"
 expect "bad --group-by" 2 "" -- --group-by=bogus "$tmp/text" "$tmp/text"

@@ -450,7 +450,7 @@ PY
 	fi
 	"$GOSTUCK" --growth=1 -p "$FX_PID" >"$dir/growth.txt" 2>"$dir/growth.err"
 	rc=$?
-	if [ "$rc" -eq 0 ] && grep -Eq '^ +[0-9]+ +[0-9]+ +\+[0-9]+  main\.leak ' "$dir/growth.txt" &&
+	if [ "$rc" -eq 0 ] && grep -Eq '^(grew|new) +[0-9]+ +[0-9]+ +\+[0-9]+  main\.leak ' "$dir/growth.txt" &&
 		! grep -q 'main\.steady' "$dir/growth.txt"; then
 		pass "--growth text: $(grep 'main\.leak' "$dir/growth.txt")"
 	else
@@ -475,6 +475,37 @@ PY
 		pass "--growth --json --group-by=created: $(head -c 300 "$dir/growth.json")"
 	else
 		fail "--growth --json: exit $rc: $(head -c 600 "$dir/growth.json") $(cat "$dir/growth.err")"
+	fi
+	# gostuck diff of two saved reports: exactly the growing site, with
+	# the counts each snapshot itself shows, and --fail-on-growth's status.
+	"$GOSTUCK" --json -p "$FX_PID" >"$dir/snap-a.json" 2>"$dir/snap.err"
+	sleep 0.5
+	"$GOSTUCK" --json -p "$FX_PID" >"$dir/snap-b.json" 2>>"$dir/snap.err"
+	"$GOSTUCK" diff --json "$dir/snap-a.json" "$dir/snap-b.json" >"$dir/diff.json" 2>>"$dir/snap.err"
+	rc=$?
+	"$GOSTUCK" diff --fail-on-growth=5 "$dir/snap-a.json" "$dir/snap-b.json" >/dev/null 2>>"$dir/snap.err"
+	rc_fail=$?
+	"$GOSTUCK" diff --fail-on-growth=100000 "$dir/snap-a.json" "$dir/snap-b.json" >/dev/null 2>>"$dir/snap.err"
+	rc_pass=$?
+	if [ "$rc" -eq 0 ] && [ "$rc_fail" -eq 1 ] && [ "$rc_pass" -eq 0 ] &&
+		$PY - "$dir/snap-a.json" "$dir/snap-b.json" "$dir/diff.json" <<'PY'
+import json, sys
+a, b, d = (json.load(open(p)) for p in sys.argv[1:4])
+def leak_count(r):
+    return sum(1 for g in r["goroutines"] if not g["system"] and g["status"] != "dead"
+               and any(f["func"] == "main.leak" for f in g["frames"]))
+rows = [r for r in d["diff"]["groups"] if r["change"] in ("grew", "new")]
+assert d["diff"]["group_by"] == "site", d["diff"]
+assert len(rows) == 1 and rows[0]["key"].startswith("main.leak "), rows
+r = rows[0]
+assert (r["before"], r["after"]) == (leak_count(a), leak_count(b)), (r, leak_count(a), leak_count(b))
+assert r["delta"] == r["after"] - r["before"] >= 5, r
+assert not any("main.steady" in x["key"] for x in d["diff"]["groups"]), d["diff"]["groups"]
+PY
+	then
+		pass "diff of two saved reports: $(grep -o '"key":"main.leak[^}]*}' "$dir/diff.json")"
+	else
+		fail "diff of two saved reports: exit $rc (fail-on-growth: $rc_fail, $rc_pass): $(head -c 600 "$dir/diff.json") $(cat "$dir/snap.err")"
 	fi
 	fx_alive "grow after two snapshots"
 	fx_stop

@@ -80,6 +80,9 @@ struct gs_object {
 	/* netpoll */
 	int64_t fd;
 	int reachable;         /* 1/0, -1 when not decided */
+	/* Read back from a saved report, which lists only the lowest ids: the
+	 * whole lists' lengths (0 when the lists above are whole). */
+	size_t nsenders_all, nreceivers_all, nwaiters_all;
 };
 
 /* What one goroutine waits on: an object, and its role there. */
@@ -166,6 +169,33 @@ struct gs_analysis;
  * everything the report points to. */
 GS_EXPORT int gs_analyze_core(const char *exe, const char *core, const struct gs_options *opts,
                               struct gs_analysis **out, struct gs_error *err);
+
+/* Read a goroutine dump the runtime printed, or a report gostuck saved,
+ * into a report (kind GS_TARGET_DUMP, core = path): runtime.Stack(buf,
+ * true) output and /debug/pprof/goroutine?debug=2 (the same text), a panic
+ * or GOTRACEBACK=crash traceback (a goroutine printed in its thread's
+ * section and again in the main dump is reported once), ?debug=1 (counted
+ * stacks: each stack's goroutines share its frames and have id 0, meaning
+ * unknown, and no status), or a JSON report of any target kind (which keeps
+ * its own verdicts).  The format is detected; path "-" reads standard
+ * input.  What a text dump does not show is unknown: no wait objects, no
+ * pc where none is printed (0), no Go version.  Leak verdicts: definite
+ * where the runtime printed "(leaked)" (Go 1.26+), suspect by opts'
+ * thresholds.  Returns 0 and *out, or -1 and *err: GS_E_INPUT for a file
+ * that is none of these formats or is unreadable, GS_E_USAGE for an ELF
+ * file (a core wants its executable too). */
+GS_EXPORT int gs_analyze_dump(const char *path, const struct gs_options *opts, struct gs_analysis **out,
+                              struct gs_error *err);
+
+/* What a file is, from its ELF header: a core, an executable (or shared
+ * object), or anything else (not ELF, unreadable). */
+enum gs_file_kind { GS_FILE_OTHER, GS_FILE_EXEC, GS_FILE_CORE };
+GS_EXPORT enum gs_file_kind gs_file_kind(const char *path);
+
+/* The command name the kernel recorded in a core (NT_PRPSINFO's pr_fname:
+ * the executable's base name, cut to 15 bytes) into buf.  0, or -1 when the
+ * core has none or is unreadable. */
+GS_EXPORT int gs_core_command(const char *core, char *buf, size_t n);
 
 /* What analyzing a live process cost it (gs_analyze_live). */
 struct gs_live_stats {
@@ -283,6 +313,30 @@ GS_EXPORT const char *gs_group_by_name(enum gs_group_by by);
  * Free with gs_groups_free. */
 GS_EXPORT struct gs_groups *gs_group(const struct gs_report *r, enum gs_group_by by);
 GS_EXPORT void gs_groups_free(struct gs_groups *g);
+
+/* ---- analysis: two snapshots compared (pure functions over reports) ---- */
+
+/* One group key's change between snapshot a and b.  change is "grew",
+ * "new" (absent from a), "shrank" or "gone" (absent from b). */
+struct gs_diff_row {
+	const char *key; /* owned by the diff */
+	size_t before, after;
+	const char *change;
+};
+
+struct gs_diff {
+	enum gs_group_by by;
+	const struct gs_diff_row *rows; /* grew and new by growth, then shrank, then gone */
+	size_t nrows;
+	size_t unchanged;                /* keys with the same count in both */
+	size_t before_total, after_total; /* goroutines counted in a and b */
+};
+
+/* Group a and b by the same key and compare the counts per key.  Groups
+ * made only of runtime-internal goroutines are left out unless all.
+ * Returns NULL only when out of memory; free with gs_diff_free. */
+GS_EXPORT struct gs_diff *gs_diff(const struct gs_report *a, const struct gs_report *b, enum gs_group_by by, bool all);
+GS_EXPORT void gs_diff_free(struct gs_diff *d);
 
 /* ---- selecting goroutines (pure functions over a report) ---- */
 

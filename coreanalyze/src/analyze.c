@@ -111,17 +111,33 @@ static int open_exe(struct gs_analysis *a, const char *exe, struct gs_error *err
 	return 0;
 }
 
-int gs_analysis_new(const char *exe, const struct gs_options *opts, struct gs_analysis **out, struct gs_error *err)
+struct gs_analysis *gs_analysis_bare(const struct gs_options *opts)
 {
 	struct gs_analysis *a = calloc(1, sizeof *a);
 	if (!a)
-		return gs_fail(err, GS_E_NOMEM, "out of memory");
+		abort(); /* a few hundred bytes: as the arena does */
 	struct gs_model *m = &a->m;
 	m->arena = gs_arena_new();
 	gs_vec_init(&m->warnings, sizeof(const char *));
 	if (opts)
 		m->opts = *opts;
 	a->r.pid = -1;
+	return a;
+}
+
+void gs_analysis_finish(struct gs_analysis *a)
+{
+	struct gs_model *m = &a->m;
+	if (m->nwarn_dropped)
+		gs_model_warn(m, "%zu more warnings not shown", m->nwarn_dropped);
+	a->r.warnings = m->warnings.data;
+	a->r.nwarnings = m->warnings.len;
+}
+
+int gs_analysis_new(const char *exe, const struct gs_options *opts, struct gs_analysis **out, struct gs_error *err)
+{
+	struct gs_analysis *a = gs_analysis_bare(opts);
+	struct gs_model *m = &a->m;
 	a->r.exe = gs_arena_strdup(m->arena, exe);
 	if (open_exe(a, exe, err) != 0) {
 		gs_analysis_close(a);
@@ -150,10 +166,7 @@ int gs_analysis_run(struct gs_analysis *a, struct gs_target *t, struct gs_error 
 	if (rc != 0)
 		return -1;
 	gs_leaks_suspect(m, r);
-	if (m->nwarn_dropped)
-		gs_model_warn(m, "%zu more warnings not shown", m->nwarn_dropped);
-	r->warnings = m->warnings.data;
-	r->nwarnings = m->warnings.len;
+	gs_analysis_finish(a);
 	return 0;
 }
 

@@ -1,11 +1,12 @@
 /* main.c - the gostuck command: parses options, runs one analysis of a core
  * and its executable, or of a live process (-p), through libgostuck, groups
- * the goroutines and writes the text or JSON view to stdout; with --growth,
- * two snapshots of a live process and the groups that grew between them
- * (a small comparison by group key, kept here until saved-report diffs
- * give the library one).  Layer: front end, above the library.  It owns
- * stdout, stderr and the exit status (0 report written, 1 internal
- * error, 2 usage, 3 unreadable or unsuitable input); every error is one
+ * the goroutines and writes the text or JSON view to stdout; reads a
+ * goroutine dump or saved report instead (one argument); compares two
+ * snapshots (`gostuck diff A B`, or --growth on a live process); triages
+ * a directory of cores into JSON lines (--batch, batch.c).  Layer: front
+ * end, above the library.  It owns stdout, stderr and the exit status (0
+ * report written, 1 --fail-on / --fail-on-growth matched, 2 usage, 3
+ * unreadable or unsuitable input, 4 internal error); every error is one
  * line on stderr starting "gostuck: ".  It must not analyze anything itself:
  * all knowledge of ELF, DWARF and the Go runtime lives in the library.
  */
@@ -18,15 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "gostuck.h"
-#include "report.h"
-
-enum {
-	EXIT_REPORT = 0,
-	EXIT_INTERNAL = 1,
-	EXIT_USAGE = 2,
-	EXIT_INPUT = 3,
-};
+#include "cli.h"
 
 #define MAX_FRAMES_LIMIT 1000000
 #define MAX_GROWTH_SECONDS 86400
@@ -34,10 +27,15 @@ enum {
 static const char usage_text[] =
 	"usage: gostuck [options] EXE CORE\n"
 	"       gostuck [options] -p PID\n"
+	"       gostuck [options] DUMP               (a goroutine dump or saved report; - reads stdin)\n"
+	"       gostuck diff [options] BEFORE AFTER  (two dumps or saved reports)\n"
+	"       gostuck --batch=DIR [options]        (every core under DIR, JSON lines)\n"
 	"\n"
 	"Report every goroutine of a Go program from its core dump, or of a running\n"
 	"Go process, as the Go runtime's own crash traceback would print it,\n"
-	"grouped by stack.\n"
+	"grouped by stack.  A DUMP is what the runtime printed: runtime.Stack(buf,\n"
+	"true), /debug/pprof/goroutine?debug=1 or ?debug=2, a panic or\n"
+	"GOTRACEBACK=crash traceback; or a report saved with --json.\n"
 	"\n"
 	"options:\n"
 	"  --json                 write the JSON report (schema %d) instead of text\n"
@@ -70,6 +68,15 @@ static const char usage_text[] =
 	"                         groups that grew (key, count before, after, delta);\n"
 	"                         groups by site unless --group-by is given; --all\n"
 	"                         also counts runtime-internal goroutines\n"
+	"      --fail-on=VERDICT  exit 1 when a goroutine is judged leaked at this\n"
+	"                         level: definite, or suspect (suspect or definite)\n"
+	"      --fail-on-growth=N diff, --growth: exit 1 when a group grew by N or more\n"
+	"      --batch=DIR        analyze every core under DIR (each paired with the\n"
+	"                         executable beside it: see gostuck(1)) and write one\n"
+	"                         JSON report per line; --exe=PATH names the\n"
+	"                         executable of them all\n"
+	"      --no-progress      no progress line on stderr (shown for long analyses\n"
+	"                         when stderr is a terminal)\n"
 	"  -h, --help             show this help\n"
 	"      --version          show the version and the JSON schema number\n"
 	"\n"
@@ -81,26 +88,15 @@ static const char usage_text[] =
 	"  gostuck --json ./server core | jq '.groups[0]'\n"
 	"  gostuck -p $(pidof server)                       # the running process, paused briefly\n"
 	"  gostuck --growth=30 -p $(pidof server)           # which sites keep adding goroutines\n"
+	"  curl -s localhost:6060/debug/pprof/goroutine?debug=2 | gostuck -\n"
+	"  gostuck --json ./server core > a.json; ...; gostuck diff --group-by=site a.json b.json\n"
+	"  gostuck --fail-on=definite ./server core || echo leaked\n"
+	"  gostuck --batch=/var/crash > triage.jsonl\n"
 	"\n"
-	"exit status: 0 report written (even with warnings), 1 internal error,\n"
-	"2 usage error, 3 input unreadable or not a supported Go program/core.\n"
-	"See gostuck(1).\n";
-
-/* One line on stderr, "gostuck: " first; newlines inside become spaces so
- * a message from the library can never break the one-line rule. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char msg[1200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	fprintf(stderr, "gostuck: %s\n", msg);
-}
+	"exit status: 0 report written (even with warnings), 1 --fail-on or\n"
+	"--fail-on-growth matched (the report is still written), 2 usage error,\n"
+	"3 input unreadable or not a supported Go program/core/dump, 4 internal\n"
+	"error (out of memory, stdout not writable).  See gostuck(1).\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -110,34 +106,13 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	say("%s (try 'gostuck --help')", msg);
+	gs_cli_say("%s (try 'gostuck --help')", msg);
 	return EXIT_USAGE;
 }
 
-static int exit_code_of(enum gs_errcode code)
-{
-	switch (code) {
-	case GS_E_USAGE:
-		return EXIT_USAGE;
-	case GS_E_INPUT:
-	case GS_E_MISMATCH:
-	case GS_E_UNSUPPORTED:
-		return EXIT_INPUT;
-	default:
-		return EXIT_INTERNAL;
-	}
-}
-
-/* The stdout write failed (a full disk, a closed file): report it once. */
-static int write_failed(void)
-{
-	int e = errno;
-	say("writing the report to standard output: %s", e ? strerror(e) : "write error");
-	return EXIT_INTERNAL;
-}
-
 enum { OPT_JSON = 256, OPT_GROUP_BY, OPT_ALL, OPT_MAX_FRAMES, OPT_VERSION, OPT_VERBOSE, OPT_GROWTH,
-       OPT_SUSPECT_MINUTES, OPT_SUSPECT_COUNT, OPT_REASON, OPT_STATUS, OPT_FUNC, OPT_LEAKED, OPT_ID };
+       OPT_SUSPECT_MINUTES, OPT_SUSPECT_COUNT, OPT_REASON, OPT_STATUS, OPT_FUNC, OPT_LEAKED, OPT_ID,
+       OPT_FAIL_ON, OPT_FAIL_ON_GROWTH, OPT_BATCH, OPT_EXE, OPT_NO_PROGRESS };
 
 static const struct option long_options[] = {
 	{"json", no_argument, NULL, OPT_JSON},
@@ -155,6 +130,11 @@ static const struct option long_options[] = {
 	{"func", required_argument, NULL, OPT_FUNC},
 	{"leaked", optional_argument, NULL, OPT_LEAKED},
 	{"id", required_argument, NULL, OPT_ID},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"fail-on-growth", required_argument, NULL, OPT_FAIL_ON_GROWTH},
+	{"batch", required_argument, NULL, OPT_BATCH},
+	{"exe", required_argument, NULL, OPT_EXE},
+	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -205,12 +185,12 @@ static void say_pause(pid_t pid, const struct gs_live_stats *st)
 {
 	if (st->nthreads == 0)
 		return;
-	say("process %d was stopped for %.3f ms (%zu threads, stopped in %.3f ms; %llu reads, %.1f KiB)", (int)pid,
+	gs_cli_say("process %d was stopped for %.3f ms (%zu threads, stopped in %.3f ms; %llu reads, %.1f KiB)", (int)pid,
 	    (double)st->pause_ns / 1e6, st->nthreads, (double)st->attach_ns / 1e6, (unsigned long long)st->nsyscalls,
 	    (double)st->bytes / 1024.0);
 }
 
-static int analyze_pid(pid_t pid, const struct gs_options *opts, bool verbose, struct gs_analysis **out)
+int gs_cli_analyze_pid(pid_t pid, const struct gs_options *opts, bool verbose, struct gs_analysis **out)
 {
 	struct gs_error err = {0};
 	struct gs_live_stats st;
@@ -220,170 +200,10 @@ static int analyze_pid(pid_t pid, const struct gs_options *opts, bool verbose, s
 	if (rc == 0)
 		return EXIT_REPORT;
 	if (err.msg[0])
-		say("%s", err.msg);
+		gs_cli_say("%s", err.msg);
 	else
-		say("analyzing process %d failed (no reason given)", (int)pid);
-	return exit_code_of(err.code);
-}
-
-/* ---- --growth: two snapshots of a live process, compared by group key ---- */
-
-struct growth_row {
-	const char *key;
-	size_t before, after;
-};
-
-static int growth_key_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct growth_row *)a)->key, ((const struct growth_row *)b)->key);
-}
-
-static int growth_delta_cmp(const void *a, const void *b)
-{
-	const struct growth_row *x = a, *y = b;
-	size_t dx = x->after - x->before, dy = y->after - y->before;
-	if (dx != dy)
-		return dx > dy ? -1 : 1;
-	return strcmp(x->key, y->key);
-}
-
-/* Only runtime-internal members (hidden unless --all, as in the report). */
-static bool group_is_system(const struct gs_report *r, const struct gs_group *g)
-{
-	for (size_t i = 0; i < g->count; i++)
-		if (!r->goroutines[g->members[i]].system)
-			return false;
-	return true;
-}
-
-/* The groups of g as rows sorted by key (before when first, else after). */
-static struct growth_row *growth_rows(const struct gs_report *r, const struct gs_groups *g, bool all,
-                                      bool first, size_t *n)
-{
-	struct growth_row *rows = calloc(g->ngroups ? g->ngroups : 1, sizeof *rows);
-	*n = 0;
-	if (!rows)
-		return NULL;
-	for (size_t i = 0; i < g->ngroups; i++) {
-		if (!all && group_is_system(r, &g->groups[i]))
-			continue;
-		rows[*n] = (struct growth_row){.key = g->groups[i].key};
-		if (first)
-			rows[*n].before = g->groups[i].count;
-		else
-			rows[*n].after = g->groups[i].count;
-		(*n)++;
-	}
-	qsort(rows, *n, sizeof *rows, growth_key_cmp);
-	return rows;
-}
-
-/* Merge the two sorted row lists and keep the groups that grew, largest
- * growth first.  NULL out of memory. */
-static struct growth_row *growth_diff(const struct growth_row *a, size_t na, const struct growth_row *b, size_t nb,
-                                      size_t *n)
-{
-	struct growth_row *out = calloc(na + nb + 1, sizeof *out);
-	size_t i = 0, j = 0;
-	*n = 0;
-	if (!out)
-		return NULL;
-	while (i < na || j < nb) {
-		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i].key, b[j].key);
-		if (c < 0) {
-			i++; /* gone or shrunk to nothing: not growth */
-			continue;
-		}
-		struct growth_row row = {.key = b[j].key, .after = b[j].after, .before = c == 0 ? a[i].before : 0};
-		if (c == 0)
-			i++;
-		j++;
-		if (row.after > row.before)
-			out[(*n)++] = row;
-	}
-	qsort(out, *n, sizeof *out, growth_delta_cmp);
-	return out;
-}
-
-static int growth_print(FILE *f, bool json, pid_t pid, double seconds, enum gs_group_by by,
-                        const struct gs_report *ra, const struct gs_report *rb, const struct growth_row *rows, size_t n)
-{
-	if (json) {
-		fprintf(f, "{\"schema\":%d,\"tool\":\"gostuck\",\"version\":\"%s\",\"growth\":{\"pid\":%d,\"exe\":",
-		        GS_SCHEMA, GS_VERSION, (int)pid);
-		gs_report_json_string(f, rb->exe ? rb->exe : "");
-		fprintf(f, ",\"interval_seconds\":%g,\"group_by\":\"%s\",\"before\":{\"goroutines\":%zu},"
-		        "\"after\":{\"goroutines\":%zu},\"groups\":[",
-		        seconds, gs_group_by_name(by), ra->ngoroutines, rb->ngoroutines);
-		for (size_t i = 0; i < n; i++) {
-			fputs(i ? ",{\"key\":" : "{\"key\":", f);
-			gs_report_json_string(f, rows[i].key);
-			fprintf(f, ",\"before\":%zu,\"after\":%zu,\"delta\":%zu}", rows[i].before, rows[i].after,
-			        rows[i].after - rows[i].before);
-		}
-		fputs("]}}\n", f);
-	} else {
-		fprintf(f, "process %d (%s), %s: %zu goroutines, %g s later %zu (%+lld)\n", (int)pid,
-		        rb->exe ? rb->exe : "?", rb->go_version ? rb->go_version : "unknown Go version", ra->ngoroutines,
-		        seconds, rb->ngoroutines, (long long)rb->ngoroutines - (long long)ra->ngoroutines);
-		if (n == 0) {
-			fprintf(f, "no group grew (grouped by %s)\n", gs_group_by_name(by));
-		} else {
-			fprintf(f, "%zu group%s grew (grouped by %s):\n%8s %8s %8s  %s\n", n, n == 1 ? "" : "s",
-			        gs_group_by_name(by), "before", "after", "delta", "key");
-			for (size_t i = 0; i < n; i++)
-				fprintf(f, "%8zu %8zu %+8lld  %s\n", rows[i].before, rows[i].after,
-				        (long long)(rows[i].after - rows[i].before), rows[i].key);
-		}
-	}
-	return ferror(f) || fflush(f) != 0 ? -1 : 0;
-}
-
-static int run_growth(pid_t pid, double seconds, const struct gs_options *opts, enum gs_group_by by, bool json,
-                      bool all, bool verbose)
-{
-	struct gs_analysis *a = NULL, *b = NULL;
-	struct gs_groups *ga = NULL, *gb = NULL;
-	struct growth_row *ra = NULL, *rb = NULL, *rows = NULL;
-	size_t na = 0, nb = 0, n = 0;
-	struct gs_options o = *opts;
-	o.include_dead = false; /* exited goroutines kept for reuse are not growth */
-	opts = &o;
-	int status = analyze_pid(pid, opts, verbose, &a);
-	if (status != EXIT_REPORT)
-		return status;
-	struct timespec t = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-	while (nanosleep(&t, &t) != 0 && errno == EINTR)
-		;
-	status = analyze_pid(pid, opts, verbose, &b);
-	if (status != EXIT_REPORT)
-		goto out;
-	const struct gs_report *rpa = gs_analysis_report(a), *rpb = gs_analysis_report(b);
-	ga = gs_group(rpa, by);
-	gb = gs_group(rpb, by);
-	if (ga && gb)
-		ra = growth_rows(rpa, ga, all, true, &na);
-	if (ra)
-		rb = growth_rows(rpb, gb, all, false, &nb);
-	if (rb)
-		rows = growth_diff(ra, na, rb, nb, &n);
-	if (!rows) {
-		say("out of memory comparing the two snapshots");
-		status = EXIT_INTERNAL;
-		goto out;
-	}
-	errno = 0;
-	if (growth_print(stdout, json, pid, seconds, by, rpa, rpb, rows, n) != 0 || fclose(stdout) != 0)
-		status = write_failed();
-out:
-	free(rows);
-	free(ra);
-	free(rb);
-	gs_groups_free(ga);
-	gs_groups_free(gb);
-	gs_analysis_close(a);
-	gs_analysis_close(b);
-	return status;
+		gs_cli_say("analyzing process %d failed (no reason given)", (int)pid);
+	return gs_cli_exit_code(err.code);
 }
 
 int main(int argc, char **argv)
@@ -397,7 +217,9 @@ int main(int argc, char **argv)
 	double growth = 0;
 	pid_t pid = 0;
 	struct gs_filter filter = {0};
-	bool filtering = false;
+	bool filtering = false, progress = true;
+	const char *fail_on = NULL, *batch = NULL, *batch_exe = NULL;
+	long long fail_on_growth = 0;
 	static uint64_t ids[MAX_IDS];
 
 	opterr = 0; /* our own one-line messages, named "gostuck" whatever argv[0] is */
@@ -481,18 +303,41 @@ int main(int argc, char **argv)
 			growth = v;
 			break;
 		}
+		case OPT_FAIL_ON:
+			if (strcmp(optarg, "definite") && strcmp(optarg, "suspect"))
+				return usage_error("--fail-on takes definite or suspect, not '%s'", optarg);
+			fail_on = optarg;
+			break;
+		case OPT_FAIL_ON_GROWTH: {
+			char *end;
+			errno = 0;
+			long long v = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || v <= 0)
+				return usage_error("--fail-on-growth wants a positive number of goroutines, not '%s'", optarg);
+			fail_on_growth = v;
+			break;
+		}
+		case OPT_BATCH:
+			batch = optarg;
+			break;
+		case OPT_EXE:
+			batch_exe = optarg;
+			break;
+		case OPT_NO_PROGRESS:
+			progress = false;
+			break;
 		case 'p':
 			live = true;
 			pidarg = optarg;
 			break;
 		case 'h':
 			if (printf(usage_text, GS_SCHEMA) < 0 || fflush(stdout) != 0)
-				return write_failed();
+				return gs_cli_write_failed();
 			return EXIT_REPORT;
 		case OPT_VERSION:
 			if (printf("gostuck %s\nJSON report schema %d\n", GS_VERSION, GS_SCHEMA) < 0 ||
 			    fflush(stdout) != 0)
-				return write_failed();
+				return gs_cli_write_failed();
 			return EXIT_REPORT;
 		case ':':
 			return usage_error("option '%s' needs an argument", bad_option(argv, optind));
@@ -504,6 +349,34 @@ int main(int argc, char **argv)
 			return usage_error("unknown option '%s'", bad_option(argv, optind));
 		}
 	}
+	gs_cli_progress_enable(progress);
+	struct gs_options opts = {.include_dead = all,
+	                          .max_frames = max_frames,
+	                          .suspect_minutes = suspect_minutes,
+	                          .suspect_count = suspect_count};
+	bool diff = argc - optind >= 1 && !strcmp(argv[optind], "diff") && !live && !batch;
+	if (fail_on_growth && !diff && growth <= 0)
+		return usage_error("--fail-on-growth goes with diff or --growth");
+	if (batch_exe && !batch)
+		return usage_error("--exe goes with --batch (otherwise give EXE CORE)");
+	if (diff) {
+		if (argc - optind != 3)
+			return usage_error("diff compares two snapshots: gostuck diff BEFORE AFTER, got %d", argc - optind - 1);
+		if (filtering || fail_on)
+			return usage_error("diff compares whole snapshots: it takes no --reason, --status, --func, --leaked, --id or --fail-on");
+		struct gs_cli_diff_args da = {.before = argv[optind + 1], .after = argv[optind + 2], .opts = &opts,
+		                              .by = by_set ? by : GS_GROUP_SITE, .json = json, .all = all,
+		                              .fail_on_growth = fail_on_growth};
+		return gs_cli_diff(&da);
+	}
+	if (batch) {
+		if (live || argc != optind)
+			return usage_error("--batch=DIR takes no -p, EXE or CORE: it finds the cores under DIR");
+		if (filtering || growth > 0)
+			return usage_error("--batch writes whole reports: it takes no filter or --growth");
+		struct gs_cli_batch_args ba = {.dir = batch, .exe = batch_exe, .opts = &opts, .by = by, .fail_on = fail_on};
+		return gs_cli_batch(&ba);
+	}
 	if (live) {
 		if (parse_pid(pidarg, &pid) != 0)
 			return usage_error("-p wants a process id, a positive number, not '%s'", pidarg);
@@ -512,38 +385,40 @@ int main(int argc, char **argv)
 			                   (int)pid, argv[optind]);
 	} else if (growth > 0) {
 		return usage_error("--growth compares two snapshots of a running process: it needs -p PID");
-	} else if (argc - optind != 2) {
-		return usage_error("expected 2 arguments, EXE and CORE, got %d", argc - optind);
+	} else if (argc - optind != 2 && argc - optind != 1) {
+		return usage_error("expected EXE and CORE, or one goroutine dump, got %d arguments", argc - optind);
 	}
 
-	struct gs_options opts = {.include_dead = all,
-	                          .max_frames = max_frames,
-	                          .suspect_minutes = suspect_minutes,
-	                          .suspect_count = suspect_count};
-	if (growth > 0 && filtering)
-		return usage_error("--growth compares whole snapshots: it takes no --reason, --status, --func, --leaked or --id");
+	if (growth > 0 && (filtering || fail_on))
+		return usage_error("--growth compares whole snapshots: it takes no --reason, --status, --func, --leaked, --id or --fail-on");
 	if (growth > 0)
-		return run_growth(pid, growth, &opts, by_set ? by : GS_GROUP_SITE, json, all, verbose);
+		return gs_cli_growth(pid, growth, &opts, by_set ? by : GS_GROUP_SITE, json, all, verbose, fail_on_growth);
 	struct gs_analysis *a = NULL;
-	const char *what = live ? pidarg : argv[optind + 1];
+	const char *what = live ? pidarg : argv[argc - 1];
 	if (live) {
-		int status = analyze_pid(pid, &opts, verbose, &a);
+		int status = gs_cli_analyze_pid(pid, &opts, verbose, &a);
 		if (status != EXIT_REPORT)
 			return status;
+	} else if (argc - optind == 1) {
+		struct gs_error err = {0};
+		if (gs_analyze_dump(argv[optind], &opts, &a, &err) < 0) {
+			gs_cli_say("%s", err.msg[0] ? err.msg : "reading the dump failed (no reason given)");
+			return gs_cli_exit_code(err.code);
+		}
 	} else {
 		const char *exe = argv[optind], *core = argv[optind + 1];
 		struct gs_error err = {0};
 		if (gs_analyze_core(exe, core, &opts, &a, &err) < 0) {
 			if (err.msg[0])
-				say("%s", err.msg);
+				gs_cli_say("%s", err.msg);
 			else
-				say("analyzing %s with %s failed (no reason given)", core, exe);
-			return exit_code_of(err.code);
+				gs_cli_say("analyzing %s with %s failed (no reason given)", core, exe);
+			return gs_cli_exit_code(err.code);
 		}
 	}
 	const struct gs_report *r = gs_analysis_report(a);
 	if (!r) {
-		say("the analysis of %s returned no report", what);
+		gs_cli_say("the analysis of %s returned no report", what);
 		gs_analysis_close(a);
 		return EXIT_INTERNAL;
 	}
@@ -551,7 +426,7 @@ int main(int argc, char **argv)
 	if (filtering) {
 		filtered = gs_report_filter(r, &filter);
 		if (!filtered) {
-			say("out of memory selecting goroutines");
+			gs_cli_say("out of memory selecting goroutines");
 			gs_analysis_close(a);
 			return EXIT_INTERNAL;
 		}
@@ -559,7 +434,7 @@ int main(int argc, char **argv)
 	}
 	struct gs_groups *groups = gs_group(r, by);
 	if (!groups) {
-		say("out of memory grouping %zu goroutines", r->ngoroutines);
+		gs_cli_say("out of memory grouping %zu goroutines", r->ngoroutines);
 		gs_report_filtered_free(filtered);
 		gs_analysis_close(a);
 		return EXIT_INTERNAL;
@@ -571,15 +446,16 @@ int main(int argc, char **argv)
 	int status = EXIT_REPORT;
 	if (rc < 0) {
 		if (errno == ENOMEM)
-			say("out of memory writing the report");
+			gs_cli_say("out of memory writing the report");
 		else
-			write_failed();
+			gs_cli_write_failed();
 		status = EXIT_INTERNAL;
 	}
+	bool matched = status == EXIT_REPORT && fail_on && gs_cli_leaks_at(r, fail_on);
 	gs_groups_free(groups);
 	gs_report_filtered_free(filtered);
 	gs_analysis_close(a);
 	if (status == EXIT_REPORT && fclose(stdout) != 0)
-		return write_failed();
-	return status;
+		return gs_cli_write_failed();
+	return matched ? EXIT_FAIL_ON : status;
 }

@@ -117,10 +117,27 @@ struct gs_analysis {
  * gs_analysis_run.  Fatal errors fill err; on error nothing is left open. */
 int gs_analysis_new(const char *exe, const struct gs_options *opts, struct gs_analysis **out, struct gs_error *err);
 
+/* An analysis with no executable or target yet (its arena, options and
+ * warnings ready): where inputs that are not a program begin (dump.c).
+ * Never NULL. */
+struct gs_analysis *gs_analysis_bare(const struct gs_options *opts);
+
+/* Hand the collected warnings to the report; the last step of every
+ * entry point. */
+void gs_analysis_finish(struct gs_analysis *a);
+
 /* Read everything the report needs from target t, which the analysis takes
  * over and closes as soon as the reads are done (for a live process: the
  * end of the pause), whatever the outcome.  0 or -1 (fatal). */
 int gs_analysis_run(struct gs_analysis *a, struct gs_target *t, struct gs_error *err);
+
+/* ---- report_load.c ---- */
+
+/* Fill a's report from a saved JSON report (text, n bytes; path for
+ * messages): goroutines, their frames, creators, labels, leak verdicts and
+ * wait objects, and the target description; kind stays what the caller
+ * set.  0, or -1 with a GS_E_INPUT error naming what is malformed. */
+int gs_report_load_json(struct gs_analysis *a, const char *text, size_t n, const char *path, struct gs_error *err);
 
 /* ---- framevar.c ---- */
 

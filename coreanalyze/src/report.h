@@ -17,6 +17,7 @@
 struct gs_view_options {
 	bool all; /* text: also list groups made only of system goroutines */
 	bool groups_only; /* text: the groups alone, no summary, leaks or warnings */
+	bool one_line;    /* JSON: the whole report on one line (JSON lines) */
 };
 
 /* Write the JSON report (schema GS_SCHEMA) of r, with the groups g (made
@@ -32,6 +33,20 @@ int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups 
  * memory for the summary's small tallies ran out (errno ENOMEM). */
 int gs_report_text(FILE *out, const struct gs_report *r, const struct gs_groups *g,
                    const struct gs_view_options *opts);
+
+/* One side of a comparison, as the diff views name it. */
+struct gs_diff_side {
+	const char *name; /* the file given, or "process N" */
+	const char *kind; /* "core", "live", "dump" */
+};
+
+/* The comparison of two snapshots: a table (change, before, after, delta,
+ * key) under a line with both totals, or one JSON object
+ * {"schema","tool","version","diff":{"group_by","before","after",
+ * "unchanged","groups":[{"key","change","before","after","delta"}]}}.
+ * Returns 0, or -1 when writing failed. */
+int gs_report_diff_text(FILE *f, const struct gs_diff *d, const struct gs_diff_side *a, const struct gs_diff_side *b);
+int gs_report_diff_json(FILE *f, const struct gs_diff *d, const struct gs_diff_side *a, const struct gs_diff_side *b);
 
 /* One line per goroutine that is not dead, in report order, the columns
  * runtime-gdb.py's `info goroutines` prints ('*' when on a thread, id,

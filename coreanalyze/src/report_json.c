@@ -231,6 +231,24 @@ void gs_report_json_string(FILE *f, const char *s)
 
 /* ---- report pieces ---- */
 
+/* pc 0: not known (a text dump without pcs); no frame runs at address 0. */
+static void put_addr_or_null(FILE *f, uint64_t a)
+{
+	if (a)
+		put_addr(f, a);
+	else
+		put(f, "null");
+}
+
+/* id 0: not known (a ?debug=1 dump prints none); no goroutine of allgs has id 0. */
+static void put_id(FILE *f, uint64_t id)
+{
+	if (id)
+		put_u64(f, id);
+	else
+		put(f, "null");
+}
+
 static void put_frame(FILE *f, const struct gs_frame *fr)
 {
 	put(f, "{\"func\":");
@@ -240,7 +258,7 @@ static void put_frame(FILE *f, const struct gs_frame *fr)
 	put(f, ",\"line\":");
 	put_i64(f, fr->line);
 	put(f, ",\"pc\":");
-	put_addr(f, fr->pc);
+	put_addr_or_null(f, fr->pc);
 	put(f, ",\"inlined\":");
 	put_bool(f, fr->inlined);
 	fputc_unlocked('}', f);
@@ -272,7 +290,7 @@ static void put_created(FILE *f, const struct gs_frame *c, int64_t parent)
 	put(f, ",\"line\":");
 	put_i64(f, c->line);
 	put(f, ",\"pc\":");
-	put_addr(f, c->pc);
+	put_addr_or_null(f, c->pc);
 	put(f, ",\"parent_id\":");
 	if (parent < 0)
 		put(f, "null");
@@ -287,9 +305,9 @@ static void put_created(FILE *f, const struct gs_frame *c, int64_t parent)
  * --group-by object lists every member once. */
 #define GS_JSON_MAX_IDS 64
 
-static void put_ids(FILE *f, const char *key, const uint64_t *ids, size_t n)
+static void put_ids(FILE *f, const char *key, const uint64_t *ids, size_t n, size_t all)
 {
-	fprintf(f, ",\"%s_count\":%zu,\"%s\":", key, n, key);
+	fprintf(f, ",\"%s_count\":%zu,\"%s\":", key, all > n ? all : n, key);
 	if (n > GS_JSON_MAX_IDS)
 		n = GS_JSON_MAX_IDS;
 	fputc_unlocked('[', f);
@@ -352,11 +370,11 @@ static void put_wait(FILE *f, const struct gs_wait *w)
 		put_opt_i64(f, ",\"cap\":", o->cap);
 		put_opt_i64(f, ",\"len\":", o->len);
 		put_tri(f, ",\"closed\":", o->closed);
-		put_ids(f, "senders", o->senders, o->nsenders);
-		put_ids(f, "receivers", o->receivers, o->nreceivers);
+		put_ids(f, "senders", o->senders, o->nsenders, o->nsenders_all);
+		put_ids(f, "receivers", o->receivers, o->nreceivers, o->nreceivers_all);
 	} else if (o && (!strcmp(o->kind, "mutex") || !strcmp(o->kind, "rwmutex") || !strcmp(o->kind, "waitgroup") ||
 	                 !strcmp(o->kind, "cond") || !strcmp(o->kind, "sema"))) {
-		put_ids(f, "waiters", o->waiters, o->nwaiters);
+		put_ids(f, "waiters", o->waiters, o->nwaiters, o->nwaiters_all);
 		if (!strcmp(o->kind, "mutex") || !strcmp(o->kind, "rwmutex")) {
 			put_tri(f, ",\"locked\":", o->locked);
 			if (o->state >= 0) {
@@ -401,7 +419,7 @@ static void put_leak(FILE *f, const struct gs_leak *l)
 static void put_goroutine(FILE *f, const struct gs_goroutine *g)
 {
 	put(f, "{\"id\":");
-	put_u64(f, g->id);
+	put_id(f, g->id);
 	put(f, ",\"status\":");
 	put_str(f, g->status);
 	put(f, ",\"wait_reason\":");
@@ -447,7 +465,7 @@ static void put_group(FILE *f, const struct gs_report *r, const struct gs_group 
 	for (size_t k = 0; k < gp->count; k++) {
 		if (k)
 			fputc_unlocked(',', f);
-		put_u64(f, r->goroutines[gp->members[k]].id);
+		put_id(f, r->goroutines[gp->members[k]].id);
 	}
 	put(f, "],\"status\":");
 	put_str(f, gp->status);
@@ -506,7 +524,9 @@ static const char *kind_name(enum gs_target_kind k)
 int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups *g,
                    const struct gs_view_options *opts)
 {
-	(void)opts; /* JSON lists everything the report holds */
+	/* JSON lists everything the report holds; one_line drops the line
+	 * breaks between its parts (JSON lines). */
+	const char *nl = opts && opts->one_line ? "" : "\n";
 	struct gs_report_tally by_status, by_reason;
 	if (gs_report_tally(r, false, &by_status) < 0)
 		return -1;
@@ -521,7 +541,9 @@ int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups 
 	put(out, ",\"tool\":\"gostuck\",\"version\":");
 	put_str(out, GS_VERSION);
 
-	put(out, ",\n\"target\":{\"kind\":");
+	put(out, ",");
+	put(out, nl);
+	put(out, "\"target\":{\"kind\":");
 	put_str(out, kind_name(r->kind));
 	put(out, ",\"exe\":");
 	put_str(out, r->exe);
@@ -539,7 +561,9 @@ int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups 
 	put(out, ",\"build_id\":");
 	put_str(out, r->build_id);
 
-	put(out, "},\n\"summary\":{\"goroutines\":");
+	put(out, "},");
+	put(out, nl);
+	put(out, "\"summary\":{\"goroutines\":");
 	put_u64(out, r->ngoroutines);
 	put(out, ",\"by_status\":");
 	put_tally(out, &by_status);
@@ -555,22 +579,31 @@ int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups 
 	put_u64(out, ndef);
 	put(out, ",\"suspect\":");
 	put_u64(out, nsus);
-	put(out, "}},\n\"goroutines\":[");
+	put(out, "}},");
+	put(out, nl);
+	put(out, "\"goroutines\":[");
 	gs_report_tally_free(&by_status);
 	gs_report_tally_free(&by_reason);
 
 	for (size_t i = 0; i < r->ngoroutines; i++) {
-		put(out, i ? ",\n" : "\n");
+		put(out, i ? "," : "");
+		put(out, nl);
 		put_goroutine(out, &r->goroutines[i]);
 	}
-	put(out, "],\n\"groups\":[");
+	put(out, "],");
+	put(out, nl);
+	put(out, "\"groups\":[");
 	for (size_t k = 0; g && k < g->ngroups; k++) {
-		put(out, k ? ",\n" : "\n");
+		put(out, k ? "," : "");
+		put(out, nl);
 		put_group(out, r, &g->groups[k]);
 	}
-	put(out, "],\n\"warnings\":[");
+	put(out, "],");
+	put(out, nl);
+	put(out, "\"warnings\":[");
 	for (size_t i = 0; i < r->nwarnings; i++) {
-		put(out, i ? ",\n" : "\n");
+		put(out, i ? "," : "");
+		put(out, nl);
 		put_str(out, r->warnings[i]);
 	}
 	put(out, "]}\n");

@@ -203,7 +203,7 @@ static int put_summary(FILE *f, const struct gs_report *r, const struct gs_group
 	if (r->kind == GS_TARGET_LIVE && r->pid >= 0)
 		fprintf(f, "process %lld", (long long)r->pid);
 	else if (r->core) {
-		put(f, "core file ");
+		put(f, r->kind == GS_TARGET_DUMP ? "goroutine dump " : "core file ");
 		put_text(f, r->core);
 	} else
 		put(f, "goroutine dump");
@@ -376,7 +376,10 @@ static void put_group(FILE *f, const struct gs_report *r, const struct gs_group 
 	for (size_t k = 0; k < gp->count && k < LIST_IDS; k++) {
 		if (k)
 			put(f, ", ");
-		fprintf(f, "%llu", (unsigned long long)r->goroutines[gp->members[k]].id);
+		if (r->goroutines[gp->members[k]].id)
+			fprintf(f, "%llu", (unsigned long long)r->goroutines[gp->members[k]].id);
+		else
+			put(f, "?");
 	}
 	if (gp->count > LIST_IDS) {
 		put(f, ", ... and ");

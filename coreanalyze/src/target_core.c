@@ -297,3 +297,62 @@ int gs_core_regions(const struct gs_target *t, const struct gs_core_region **out
 	*n = c->nregions;
 	return 0;
 }
+
+/* ---- telling files apart, for front ends that are given a directory ---- */
+
+enum gs_file_kind gs_file_kind(const char *path)
+{
+	enum gs_file_kind k = GS_FILE_OTHER;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return k;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		elf_version(EV_CURRENT);
+		Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+		GElf_Ehdr eh;
+		if (e && elf_kind(e) == ELF_K_ELF && gelf_getehdr(e, &eh))
+			k = eh.e_type == ET_CORE ? GS_FILE_CORE : eh.e_type == ET_EXEC || eh.e_type == ET_DYN ? GS_FILE_EXEC : k;
+		if (e)
+			elf_end(e);
+	}
+	close(fd);
+	return k;
+}
+
+int gs_core_command(const char *core, char *buf, size_t n)
+{
+	int rc = -1;
+	int fd = open(core, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || n == 0)
+		goto out;
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	size_t nph = 0;
+	if (!e || elf_getphdrnum(e, &nph) != 0)
+		goto end;
+	for (size_t i = 0; i < nph && i < 65536 && rc != 0; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_NOTE)
+			continue;
+		Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
+		size_t off = 0, noff, doff;
+		GElf_Nhdr nh;
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type != NT_PRPSINFO || nh.n_descsz < sizeof(struct elf_prpsinfo))
+				continue;
+			struct elf_prpsinfo ps;
+			memcpy(&ps, (const char *)d->d_buf + doff, sizeof ps);
+			snprintf(buf, n, "%.*s", (int)sizeof ps.pr_fname, ps.pr_fname);
+			rc = buf[0] ? 0 : -1;
+			break;
+		}
+	}
+end:
+	if (e)
+		elf_end(e);
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
