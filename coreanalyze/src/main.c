@@ -1,6 +1,7 @@
 /* main.c - the gostuck command: parses options, runs one analysis of a core
  * and its executable, or of a live process (-p), through libgostuck, groups
- * the goroutines and writes the text or JSON view to stdout; with --growth,
+ * the goroutines and writes the text or JSON view to stdout (and with
+ * --pprof the goroutine profile to a file); with --growth,
  * two snapshots of a live process and the groups that grew between them
  * (a small comparison by group key, kept here until saved-report diffs
  * give the library one).  Layer: front end, above the library.  It owns
@@ -11,12 +12,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gostuck.h"
 #include "report.h"
@@ -56,6 +60,11 @@ static const char usage_text[] =
 	"  --leaked[=VERDICT]     only goroutines judged leaked: definite, suspect or\n"
 	"                         any (the default)\n"
 	"  --id=N[,N...]          only these goroutine ids\n"
+	"  --pprof=FILE           also write the goroutine profile to FILE, in pprof's\n"
+	"                         format for 'go tool pprof' (gzip'd protobuf): a\n"
+	"                         sample per stack, status, wait reason, leak verdict\n"
+	"                         and labels, counting goroutines; runtime-internal\n"
+	"                         ones only with --all; the report still goes to stdout\n"
 	"  --max-frames=N         unwind at most N frames per goroutine (default 10000)\n"
 	"  --suspect-minutes=N    suspect a leak when blocked at least N minutes (5)\n"
 	"  --suspect-count=N      suspect a leak when N or more goroutines are blocked\n"
@@ -80,10 +89,12 @@ static const char usage_text[] =
 	"  gostuck --group-by=site ./server server.core.$(pidof server)\n"
 	"  gostuck --json ./server core | jq '.groups[0]'\n"
 	"  gostuck -p $(pidof server)                       # the running process, paused briefly\n"
+	"  gostuck --pprof=g.pb.gz ./server core >/dev/null; go tool pprof -top g.pb.gz\n"
 	"  gostuck --growth=30 -p $(pidof server)           # which sites keep adding goroutines\n"
 	"\n"
-	"exit status: 0 report written (even with warnings), 1 internal error,\n"
-	"2 usage error, 3 input unreadable or not a supported Go program/core.\n"
+	"exit status: 0 report written (even with warnings), 1 internal error or\n"
+	"an output that could not be written, 2 usage error (also: the --pprof file\n"
+	"cannot be created), 3 input unreadable or not a supported Go program/core.\n"
 	"See gostuck(1).\n";
 
 /* One line on stderr, "gostuck: " first; newlines inside become spaces so
@@ -137,7 +148,7 @@ static int write_failed(void)
 }
 
 enum { OPT_JSON = 256, OPT_GROUP_BY, OPT_ALL, OPT_MAX_FRAMES, OPT_VERSION, OPT_VERBOSE, OPT_GROWTH,
-       OPT_SUSPECT_MINUTES, OPT_SUSPECT_COUNT, OPT_REASON, OPT_STATUS, OPT_FUNC, OPT_LEAKED, OPT_ID };
+       OPT_SUSPECT_MINUTES, OPT_SUSPECT_COUNT, OPT_REASON, OPT_STATUS, OPT_FUNC, OPT_LEAKED, OPT_ID, OPT_PPROF };
 
 static const struct option long_options[] = {
 	{"json", no_argument, NULL, OPT_JSON},
@@ -155,6 +166,7 @@ static const struct option long_options[] = {
 	{"func", required_argument, NULL, OPT_FUNC},
 	{"leaked", optional_argument, NULL, OPT_LEAKED},
 	{"id", required_argument, NULL, OPT_ID},
+	{"pprof", required_argument, NULL, OPT_PPROF},
 	{NULL, 0, NULL, 0},
 };
 
@@ -386,6 +398,139 @@ out:
 	return status;
 }
 
+/* ---- one snapshot: the report on stdout, and the profile (--pprof) ---- */
+
+/* --pprof FILE.  Opened before the analysis, so a path that cannot be
+ * written fails at once rather than after a long analysis; created then
+ * when missing, but an existing file is truncated only when the profile
+ * is written, so a failed analysis leaves it as it was. */
+struct pprof_file {
+	const char *path;
+	FILE *f;
+	bool created; /* by pprof_open: removed again when nothing is written */
+	bool written;
+};
+
+static int pprof_open(struct pprof_file *pf)
+{
+	int fd = open(pf->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	pf->created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(pf->path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	pf->f = fdopen(fd, "wb");
+	if (!pf->f) {
+		int e = errno;
+		close(fd);
+		if (pf->created)
+			unlink(pf->path);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Write r's goroutine profile to pf and close it.  0, or -1 with the
+ * error said on stderr. */
+static int pprof_write(struct pprof_file *pf, const struct gs_report *r, bool all)
+{
+	struct stat st;
+	struct gs_view_options view = {.all = all};
+	errno = 0;
+	int rc = fstat(fileno(pf->f), &st) == 0 && S_ISREG(st.st_mode) ? ftruncate(fileno(pf->f), 0) : 0;
+	if (rc == 0)
+		rc = gs_report_pprof(pf->f, r, &view);
+	int e = errno;
+	if (fclose(pf->f) != 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	pf->f = NULL;
+	pf->written = rc == 0;
+	if (rc < 0)
+		say("writing the profile to %s: %s", pf->path, e ? strerror(e) : "write error");
+	return rc;
+}
+
+/* What main asks for one snapshot. */
+struct report_run {
+	bool live;
+	pid_t pid;
+	const char *what;              /* the pid or the core, for messages */
+	const char *exe, *core;        /* without live */
+	const struct gs_options *opts;
+	bool verbose;
+	const struct gs_filter *filter; /* NULL: every goroutine */
+	enum gs_group_by by;
+	bool json, all;
+};
+
+/* Analyze, select, write the profile to pf (when not NULL, and first, so
+ * a reader of stdout that goes away cannot lose it), then the report to
+ * stdout.  Returns the exit status; pf is closed when it was written. */
+static int run_report(const struct report_run *run, struct pprof_file *pf)
+{
+	struct gs_analysis *a = NULL;
+	if (run->live) {
+		int status = analyze_pid(run->pid, run->opts, run->verbose, &a);
+		if (status != EXIT_REPORT)
+			return status;
+	} else {
+		struct gs_error err = {0};
+		if (gs_analyze_core(run->exe, run->core, run->opts, &a, &err) < 0) {
+			if (err.msg[0])
+				say("%s", err.msg);
+			else
+				say("analyzing %s with %s failed (no reason given)", run->core, run->exe);
+			return exit_code_of(err.code);
+		}
+	}
+	const struct gs_report *r = gs_analysis_report(a);
+	if (!r) {
+		say("the analysis of %s returned no report", run->what);
+		gs_analysis_close(a);
+		return EXIT_INTERNAL;
+	}
+	struct gs_report *filtered = NULL;
+	if (run->filter) {
+		filtered = gs_report_filter(r, run->filter);
+		if (!filtered) {
+			say("out of memory selecting goroutines");
+			gs_analysis_close(a);
+			return EXIT_INTERNAL;
+		}
+		r = filtered;
+	}
+	struct gs_groups *groups = gs_group(r, run->by);
+	if (!groups) {
+		say("out of memory grouping %zu goroutines", r->ngoroutines);
+		gs_report_filtered_free(filtered);
+		gs_analysis_close(a);
+		return EXIT_INTERNAL;
+	}
+
+	int status = EXIT_REPORT;
+	if (pf && pprof_write(pf, r, run->all) != 0)
+		status = EXIT_INTERNAL;
+	struct gs_view_options view = {.all = run->all};
+	errno = 0;
+	int rc = run->json ? gs_report_json(stdout, r, groups, &view) : gs_report_text(stdout, r, groups, &view);
+	if (rc < 0) {
+		if (errno == ENOMEM)
+			say("out of memory writing the report");
+		else
+			write_failed();
+		status = EXIT_INTERNAL;
+	}
+	gs_groups_free(groups);
+	gs_report_filtered_free(filtered);
+	gs_analysis_close(a);
+	if (rc == 0 && fclose(stdout) != 0)
+		return write_failed();
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	bool json = false, all = false, live = false, verbose = false, by_set = false;
@@ -399,6 +544,7 @@ int main(int argc, char **argv)
 	struct gs_filter filter = {0};
 	bool filtering = false;
 	static uint64_t ids[MAX_IDS];
+	const char *pprof_path = NULL;
 
 	opterr = 0; /* our own one-line messages, named "gostuck" whatever argv[0] is */
 	for (;;) {
@@ -481,6 +627,11 @@ int main(int argc, char **argv)
 			growth = v;
 			break;
 		}
+		case OPT_PPROF:
+			if (!optarg[0])
+				return usage_error("--pprof wants the name of the file to write the profile to");
+			pprof_path = optarg;
+			break;
 		case 'p':
 			live = true;
 			pidarg = optarg;
@@ -522,64 +673,21 @@ int main(int argc, char **argv)
 	                          .suspect_count = suspect_count};
 	if (growth > 0 && filtering)
 		return usage_error("--growth compares whole snapshots: it takes no --reason, --status, --func, --leaked or --id");
+	if (growth > 0 && pprof_path)
+		return usage_error("--pprof writes one snapshot's profile: it does not combine with --growth");
 	if (growth > 0)
 		return run_growth(pid, growth, &opts, by_set ? by : GS_GROUP_SITE, json, all, verbose);
-	struct gs_analysis *a = NULL;
-	const char *what = live ? pidarg : argv[optind + 1];
-	if (live) {
-		int status = analyze_pid(pid, &opts, verbose, &a);
-		if (status != EXIT_REPORT)
-			return status;
-	} else {
-		const char *exe = argv[optind], *core = argv[optind + 1];
-		struct gs_error err = {0};
-		if (gs_analyze_core(exe, core, &opts, &a, &err) < 0) {
-			if (err.msg[0])
-				say("%s", err.msg);
-			else
-				say("analyzing %s with %s failed (no reason given)", core, exe);
-			return exit_code_of(err.code);
-		}
+	struct report_run run = {.live = live, .pid = pid, .what = live ? pidarg : argv[optind + 1],
+	                         .exe = live ? NULL : argv[optind], .core = live ? NULL : argv[optind + 1],
+	                         .opts = &opts, .verbose = verbose, .filter = filtering ? &filter : NULL,
+	                         .by = by, .json = json, .all = all};
+	struct pprof_file pf = {.path = pprof_path};
+	if (pprof_path && pprof_open(&pf) != 0) {
+		say("cannot write the profile to %s (--pprof): %s", pprof_path, strerror(errno));
+		return EXIT_USAGE;
 	}
-	const struct gs_report *r = gs_analysis_report(a);
-	if (!r) {
-		say("the analysis of %s returned no report", what);
-		gs_analysis_close(a);
-		return EXIT_INTERNAL;
-	}
-	struct gs_report *filtered = NULL;
-	if (filtering) {
-		filtered = gs_report_filter(r, &filter);
-		if (!filtered) {
-			say("out of memory selecting goroutines");
-			gs_analysis_close(a);
-			return EXIT_INTERNAL;
-		}
-		r = filtered;
-	}
-	struct gs_groups *groups = gs_group(r, by);
-	if (!groups) {
-		say("out of memory grouping %zu goroutines", r->ngoroutines);
-		gs_report_filtered_free(filtered);
-		gs_analysis_close(a);
-		return EXIT_INTERNAL;
-	}
-
-	struct gs_view_options view = {.all = all};
-	errno = 0;
-	int rc = json ? gs_report_json(stdout, r, groups, &view) : gs_report_text(stdout, r, groups, &view);
-	int status = EXIT_REPORT;
-	if (rc < 0) {
-		if (errno == ENOMEM)
-			say("out of memory writing the report");
-		else
-			write_failed();
-		status = EXIT_INTERNAL;
-	}
-	gs_groups_free(groups);
-	gs_report_filtered_free(filtered);
-	gs_analysis_close(a);
-	if (status == EXIT_REPORT && fclose(stdout) != 0)
-		return write_failed();
+	int status = run_report(&run, pprof_path ? &pf : NULL);
+	if (pprof_path && !pf.written && pf.created)
+		unlink(pprof_path); /* made by us for a profile that never came */
 	return status;
 }
