@@ -9,14 +9,20 @@ SRC := coreanalyze/src
 CLI_SRCS := $(SRC)/main.c $(wildcard $(SRC)/cli_*.c)
 LIB_SRCS := $(filter-out $(CLI_SRCS),$(wildcard $(SRC)/*.c))
 CLI_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
-LIB_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
-PIC_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/pic/%.o,$(LIB_SRCS))
-GS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fvisibility=hidden -Icoreanalyze/include $(CFLAGS)
-GS_LIBS := -lelf -ldw -lz -ljson-c
+# The pprof view encodes perftools.profiles.Profile with protobuf-c, from
+# the profile.proto that Debian's golang-github-google-pprof-dev publishes;
+# protoc-c generates its C code into build/gen at build time (never
+# checked in).
+PROFILE_PROTO ?= /usr/share/gocode/src/github.com/google/pprof/proto/profile.proto
+GEN := $(BUILD)/gen
+LIB_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/profile.pb-c.o
+PIC_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/pic/%.o,$(LIB_SRCS)) $(BUILD)/pic/profile.pb-c.o
+GS_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fvisibility=hidden -Icoreanalyze/include -I$(GEN) $(CFLAGS)
+GS_LIBS := -lelf -ldw -ljson-c -lprotobuf-c -lz
 
 # Go toolchains: every /usr/lib/go-1.NN installed on this machine.
 GO_VERSIONS ?= $(sort $(patsubst /usr/lib/go-%/bin/go,%,$(wildcard /usr/lib/go-1.*/bin/go)))
-DEB_PKGS := libelf-dev libdw-dev libjson-c-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd
+DEB_PKGS := libelf-dev libdw-dev libjson-c-dev libprotobuf-c-dev protobuf-c-compiler golang-github-google-pprof-dev zlib1g-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd
 
 .PHONY: all deps godeps lib cli fixtures check test-unit test-oracle test-badinput test-schema demo install clean bench
 
@@ -35,11 +41,23 @@ deps:
 godeps:
 	@[ -n "$(GO_VERSIONS)" ] || scripts/install-go.sh 1.19
 
-$(BUILD)/obj/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h) coreanalyze/include/gostuck.h | deps
+$(GEN)/profile.pb-c.c $(GEN)/profile.pb-c.h &: $(PROFILE_PROTO) | deps
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=$(dir $(PROFILE_PROTO)) --c_out=$(GEN) $(PROFILE_PROTO)
+
+$(BUILD)/obj/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h) coreanalyze/include/gostuck.h $(GEN)/profile.pb-c.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(GS_CFLAGS) -c $< -o $@
 
-$(BUILD)/pic/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h) coreanalyze/include/gostuck.h | deps
+$(BUILD)/pic/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h) coreanalyze/include/gostuck.h $(GEN)/profile.pb-c.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(GS_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/obj/%.o: $(GEN)/%.c $(GEN)/profile.pb-c.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GS_CFLAGS) -c $< -o $@
+
+$(BUILD)/pic/%.o: $(GEN)/%.c $(GEN)/profile.pb-c.h
 	@mkdir -p $(dir $@)
 	$(CC) $(GS_CFLAGS) -fPIC -c $< -o $@
 

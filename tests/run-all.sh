@@ -4,8 +4,10 @@
 # Responsibility: for every Go version given, build that version's fixtures
 # (fixtures/make-cores.sh V build/fixtures/goV) and run the oracle
 # (tests/oracle.py: gostuck's JSON against the runtime's own traceback) and
-# the schema, wait-object, leak and dump-input tests (tests/test_schema.py,
-# test_waitobjects.py, test_leaks.py, test_dumps.py) on them, and the oracle again through
+# the schema, wait-object, leak, dump-input and pprof-export tests
+# (tests/test_schema.py, test_waitobjects.py, test_leaks.py, test_dumps.py,
+# test_pprof.py: the profile read back by that version's go tool pprof) on
+# them, and the oracle again through
 # the gdb extension (gdb-oracle on the cores, gdb-live on running fixtures,
 # via tests/gdb/gostuck-in-gdb); once, run the pytest
 # suites (tests/test_*.py), every tests/unit/test_*.sh and tests/test_*.sh
@@ -188,6 +190,7 @@ for v in $VERSIONS; do
 		counted_suite "$row" waitobjects waitobjects tests/test_waitobjects.py "$out"
 		counted_suite "$row" leaks leaks tests/test_leaks.py "$out"
 		counted_suite "$row" dumps dumps tests/test_dumps.py "$out"
+		counted_suite "$row" pprof pprof tests/test_pprof.py "$out"
 		gdb_suites "$row" "$v" "$out"
 	else
 		record "$row" oracle FAIL "(no fixtures)"

@@ -362,8 +362,14 @@ GS_EXPORT void gs_report_filtered_free(struct gs_report *fr);
 /* TEXT and JSON: the reports the gostuck command prints.  LINES: one line
  * per goroutine (not dead), in the columns of runtime-gdb.py's `info
  * goroutines` ('*' on a thread, id, status, innermost function) followed
- * by [wait reason], the first user frame and (leak: verdict). */
-enum gs_format { GS_FORMAT_TEXT, GS_FORMAT_JSON, GS_FORMAT_LINES };
+ * by [wait reason], the first user frame and (leak: verdict).  PPROF: the
+ * goroutine profile `gostuck --pprof FILE` writes, binary (gzip'd
+ * protobuf, for `go tool pprof`): one sample per distinct stack, status,
+ * wait reason, leak verdict and pprof labels, valued by its goroutine
+ * count, labelled "status", "wait_reason", "leak" and the goroutines' own
+ * labels; runtime-internal goroutines only with `all`.  New values are
+ * added at the end (the gdb extension mirrors these numbers). */
+enum gs_format { GS_FORMAT_TEXT, GS_FORMAT_JSON, GS_FORMAT_LINES, GS_FORMAT_PPROF };
 
 struct gs_render_options {
 	enum gs_format format;
@@ -372,9 +378,11 @@ struct gs_render_options {
 	bool groups_only;  /* text: only the groups (no summary, leaks or warnings) */
 };
 
-/* The text or JSON report of r, exactly as the gostuck command prints it,
- * as a malloc'd NUL-terminated string (its length in *len when len is not
- * NULL).  NULL when out of memory.  Free with gs_free. */
+/* The view of r that o->format names, exactly as the gostuck command
+ * writes it, as malloc'd bytes followed by a NUL (their number, without
+ * it, in *len when len is not NULL; PPROF bytes are binary and may hold
+ * NULs, so read *len).  o->by and o->groups_only do not apply to PPROF.
+ * NULL when out of memory.  Free with gs_free. */
 GS_EXPORT char *gs_render(const struct gs_report *r, const struct gs_render_options *o, size_t *len);
 GS_EXPORT void gs_free(void *p);
 

@@ -63,6 +63,21 @@ struct gs_cli_batch_args {
 };
 int gs_cli_batch(const struct gs_cli_batch_args *a);
 
+/* --pprof FILE (cli_pprof.c).  Opened before the analysis, so a path that
+ * cannot be written fails at once rather than after a long analysis;
+ * created then when missing, but an existing file is truncated only when
+ * the profile is written, so a failed analysis leaves it as it was. */
+struct gs_cli_pprof {
+	const char *path;
+	FILE *f;
+	bool created; /* by gs_cli_pprof_open: removed again when nothing is written */
+	bool written;
+};
+int gs_cli_pprof_open(struct gs_cli_pprof *pf);
+/* Write r's goroutine profile to pf and close it.  0, or -1 with the error
+ * said on stderr. */
+int gs_cli_pprof_write(struct gs_cli_pprof *pf, const struct gs_report *r, bool all);
+
 /* Analyze -p PID (main.c), with --verbose's pause line. */
 int gs_cli_analyze_pid(pid_t pid, const struct gs_options *opts, bool verbose, struct gs_analysis **out);
 

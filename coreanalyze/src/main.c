@@ -3,7 +3,8 @@
  * the goroutines and writes the text or JSON view to stdout; reads a
  * goroutine dump or saved report instead (one argument); compares two
  * snapshots (`gostuck diff A B`, or --growth on a live process); triages
- * a directory of cores into JSON lines (--batch, batch.c).  Layer: front
+ * a directory of cores into JSON lines (--batch, cli_batch.c); with
+ * --pprof, also the goroutine profile to a file (cli_pprof.c).  Layer: front
  * end, above the library.  It owns stdout, stderr and the exit status (0
  * report written, 1 --fail-on / --fail-on-growth matched, 2 usage, 3
  * unreadable or unsuitable input, 4 internal error); every error is one
@@ -12,12 +13,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -54,6 +58,11 @@ static const char usage_text[] =
 	"  --leaked[=VERDICT]     only goroutines judged leaked: definite, suspect or\n"
 	"                         any (the default)\n"
 	"  --id=N[,N...]          only these goroutine ids\n"
+	"  --pprof=FILE           also write the goroutine profile to FILE, in pprof's\n"
+	"                         format for 'go tool pprof' (gzip'd protobuf): a\n"
+	"                         sample per stack, status, wait reason, leak verdict\n"
+	"                         and labels, counting goroutines; runtime-internal\n"
+	"                         ones only with --all; the report still goes to stdout\n"
 	"  --max-frames=N         unwind at most N frames per goroutine (default 10000)\n"
 	"  --suspect-minutes=N    suspect a leak when blocked at least N minutes (5)\n"
 	"  --suspect-count=N      suspect a leak when N or more goroutines are blocked\n"
@@ -87,6 +96,7 @@ static const char usage_text[] =
 	"  gostuck --group-by=site ./server server.core.$(pidof server)\n"
 	"  gostuck --json ./server core | jq '.groups[0]'\n"
 	"  gostuck -p $(pidof server)                       # the running process, paused briefly\n"
+	"  gostuck --pprof=g.pb.gz ./server core >/dev/null; go tool pprof -top g.pb.gz\n"
 	"  gostuck --growth=30 -p $(pidof server)           # which sites keep adding goroutines\n"
 	"  curl -s localhost:6060/debug/pprof/goroutine?debug=2 | gostuck -\n"
 	"  gostuck --json ./server core > a.json; ...; gostuck diff --group-by=site a.json b.json\n"
@@ -94,7 +104,8 @@ static const char usage_text[] =
 	"  gostuck --batch=/var/crash > triage.jsonl\n"
 	"\n"
 	"exit status: 0 report written (even with warnings), 1 --fail-on or\n"
-	"--fail-on-growth matched (the report is still written), 2 usage error,\n"
+	"--fail-on-growth matched (the report is still written), 2 usage error (also:\n"
+	"the --pprof file cannot be created),\n"
 	"3 input unreadable or not a supported Go program/core/dump, 4 internal\n"
 	"error (out of memory, stdout not writable).  See gostuck(1).\n";
 
@@ -112,7 +123,7 @@ static int usage_error(const char *fmt, ...)
 
 enum { OPT_JSON = 256, OPT_GROUP_BY, OPT_ALL, OPT_MAX_FRAMES, OPT_VERSION, OPT_VERBOSE, OPT_GROWTH,
        OPT_SUSPECT_MINUTES, OPT_SUSPECT_COUNT, OPT_REASON, OPT_STATUS, OPT_FUNC, OPT_LEAKED, OPT_ID,
-       OPT_FAIL_ON, OPT_FAIL_ON_GROWTH, OPT_BATCH, OPT_EXE, OPT_NO_PROGRESS };
+       OPT_FAIL_ON, OPT_FAIL_ON_GROWTH, OPT_BATCH, OPT_EXE, OPT_NO_PROGRESS, OPT_PPROF };
 
 static const struct option long_options[] = {
 	{"json", no_argument, NULL, OPT_JSON},
@@ -135,6 +146,7 @@ static const struct option long_options[] = {
 	{"batch", required_argument, NULL, OPT_BATCH},
 	{"exe", required_argument, NULL, OPT_EXE},
 	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	{"pprof", required_argument, NULL, OPT_PPROF},
 	{NULL, 0, NULL, 0},
 };
 
@@ -206,6 +218,85 @@ int gs_cli_analyze_pid(pid_t pid, const struct gs_options *opts, bool verbose, s
 	return gs_cli_exit_code(err.code);
 }
 
+/* ---- one snapshot: the report on stdout, and the profile (--pprof) ---- */
+
+/* One snapshot: analyze (a process, a dump or a core), select, write the
+ * profile to pf (when not NULL, and first, so a reader of stdout that goes
+ * away cannot lose it), then the report to stdout.  Returns the exit
+ * status. */
+static int run_report(bool live, pid_t pid, const char *pidarg, char **args, int nargs,
+                      const struct gs_options *opts, bool verbose, const struct gs_filter *filter,
+                      enum gs_group_by by, bool json, bool all, const char *fail_on, struct gs_cli_pprof *pf)
+{
+	struct gs_analysis *a = NULL;
+	const char *what = live ? pidarg : args[nargs - 1];
+	if (live) {
+		int status = gs_cli_analyze_pid(pid, opts, verbose, &a);
+		if (status != EXIT_REPORT)
+			return status;
+	} else if (nargs == 1) {
+		struct gs_error err = {0};
+		if (gs_analyze_dump(args[0], opts, &a, &err) < 0) {
+			gs_cli_say("%s", err.msg[0] ? err.msg : "reading the dump failed (no reason given)");
+			return gs_cli_exit_code(err.code);
+		}
+	} else {
+		const char *exe = args[0], *core = args[1];
+		struct gs_error err = {0};
+		if (gs_analyze_core(exe, core, opts, &a, &err) < 0) {
+			if (err.msg[0])
+				gs_cli_say("%s", err.msg);
+			else
+				gs_cli_say("analyzing %s with %s failed (no reason given)", core, exe);
+			return gs_cli_exit_code(err.code);
+		}
+	}
+	const struct gs_report *r = gs_analysis_report(a);
+	if (!r) {
+		gs_cli_say("the analysis of %s returned no report", what);
+		gs_analysis_close(a);
+		return EXIT_INTERNAL;
+	}
+	struct gs_report *filtered = NULL;
+	if (filter) {
+		filtered = gs_report_filter(r, filter);
+		if (!filtered) {
+			gs_cli_say("out of memory selecting goroutines");
+			gs_analysis_close(a);
+			return EXIT_INTERNAL;
+		}
+		r = filtered;
+	}
+	struct gs_groups *groups = gs_group(r, by);
+	if (!groups) {
+		gs_cli_say("out of memory grouping %zu goroutines", r->ngoroutines);
+		gs_report_filtered_free(filtered);
+		gs_analysis_close(a);
+		return EXIT_INTERNAL;
+	}
+
+	int status = EXIT_REPORT;
+	if (pf && gs_cli_pprof_write(pf, r, all) != 0)
+		status = EXIT_INTERNAL;
+	struct gs_view_options view = {.all = all};
+	errno = 0;
+	int rc = json ? gs_report_json(stdout, r, groups, &view) : gs_report_text(stdout, r, groups, &view);
+	if (rc < 0) {
+		if (errno == ENOMEM)
+			gs_cli_say("out of memory writing the report");
+		else
+			gs_cli_write_failed();
+		status = EXIT_INTERNAL;
+	}
+	bool matched = status == EXIT_REPORT && fail_on && gs_cli_leaks_at(r, fail_on);
+	gs_groups_free(groups);
+	gs_report_filtered_free(filtered);
+	gs_analysis_close(a);
+	if (rc == 0 && fclose(stdout) != 0)
+		return gs_cli_write_failed();
+	return matched ? EXIT_FAIL_ON : status;
+}
+
 int main(int argc, char **argv)
 {
 	bool json = false, all = false, live = false, verbose = false, by_set = false;
@@ -218,7 +309,7 @@ int main(int argc, char **argv)
 	pid_t pid = 0;
 	struct gs_filter filter = {0};
 	bool filtering = false, progress = true;
-	const char *fail_on = NULL, *batch = NULL, *batch_exe = NULL;
+	const char *fail_on = NULL, *batch = NULL, *batch_exe = NULL, *pprof_path = NULL;
 	long long fail_on_growth = 0;
 	static uint64_t ids[MAX_IDS];
 
@@ -323,6 +414,11 @@ int main(int argc, char **argv)
 		case OPT_EXE:
 			batch_exe = optarg;
 			break;
+		case OPT_PPROF:
+			if (!optarg[0])
+				return usage_error("--pprof wants the name of the file to write the profile to");
+			pprof_path = optarg;
+			break;
 		case OPT_NO_PROGRESS:
 			progress = false;
 			break;
@@ -357,6 +453,8 @@ int main(int argc, char **argv)
 	bool diff = argc - optind >= 1 && !strcmp(argv[optind], "diff") && !live && !batch;
 	if (fail_on_growth && !diff && growth <= 0)
 		return usage_error("--fail-on-growth goes with diff or --growth");
+	if (pprof_path && (diff || batch || growth > 0))
+		return usage_error("--pprof writes one snapshot's profile: it does not combine with diff, --batch or --growth");
 	if (batch_exe && !batch)
 		return usage_error("--exe goes with --batch (otherwise give EXE CORE)");
 	if (diff) {
@@ -393,69 +491,14 @@ int main(int argc, char **argv)
 		return usage_error("--growth compares whole snapshots: it takes no --reason, --status, --func, --leaked, --id or --fail-on");
 	if (growth > 0)
 		return gs_cli_growth(pid, growth, &opts, by_set ? by : GS_GROUP_SITE, json, all, verbose, fail_on_growth);
-	struct gs_analysis *a = NULL;
-	const char *what = live ? pidarg : argv[argc - 1];
-	if (live) {
-		int status = gs_cli_analyze_pid(pid, &opts, verbose, &a);
-		if (status != EXIT_REPORT)
-			return status;
-	} else if (argc - optind == 1) {
-		struct gs_error err = {0};
-		if (gs_analyze_dump(argv[optind], &opts, &a, &err) < 0) {
-			gs_cli_say("%s", err.msg[0] ? err.msg : "reading the dump failed (no reason given)");
-			return gs_cli_exit_code(err.code);
-		}
-	} else {
-		const char *exe = argv[optind], *core = argv[optind + 1];
-		struct gs_error err = {0};
-		if (gs_analyze_core(exe, core, &opts, &a, &err) < 0) {
-			if (err.msg[0])
-				gs_cli_say("%s", err.msg);
-			else
-				gs_cli_say("analyzing %s with %s failed (no reason given)", core, exe);
-			return gs_cli_exit_code(err.code);
-		}
+	struct gs_cli_pprof pf = {.path = pprof_path};
+	if (pprof_path && gs_cli_pprof_open(&pf) != 0) {
+		gs_cli_say("cannot write the profile to %s (--pprof): %s", pprof_path, strerror(errno));
+		return EXIT_USAGE;
 	}
-	const struct gs_report *r = gs_analysis_report(a);
-	if (!r) {
-		gs_cli_say("the analysis of %s returned no report", what);
-		gs_analysis_close(a);
-		return EXIT_INTERNAL;
-	}
-	struct gs_report *filtered = NULL;
-	if (filtering) {
-		filtered = gs_report_filter(r, &filter);
-		if (!filtered) {
-			gs_cli_say("out of memory selecting goroutines");
-			gs_analysis_close(a);
-			return EXIT_INTERNAL;
-		}
-		r = filtered;
-	}
-	struct gs_groups *groups = gs_group(r, by);
-	if (!groups) {
-		gs_cli_say("out of memory grouping %zu goroutines", r->ngoroutines);
-		gs_report_filtered_free(filtered);
-		gs_analysis_close(a);
-		return EXIT_INTERNAL;
-	}
-
-	struct gs_view_options view = {.all = all};
-	errno = 0;
-	int rc = json ? gs_report_json(stdout, r, groups, &view) : gs_report_text(stdout, r, groups, &view);
-	int status = EXIT_REPORT;
-	if (rc < 0) {
-		if (errno == ENOMEM)
-			gs_cli_say("out of memory writing the report");
-		else
-			gs_cli_write_failed();
-		status = EXIT_INTERNAL;
-	}
-	bool matched = status == EXIT_REPORT && fail_on && gs_cli_leaks_at(r, fail_on);
-	gs_groups_free(groups);
-	gs_report_filtered_free(filtered);
-	gs_analysis_close(a);
-	if (status == EXIT_REPORT && fclose(stdout) != 0)
-		return gs_cli_write_failed();
-	return matched ? EXIT_FAIL_ON : status;
+	int status = run_report(live, pid, pidarg, argv + optind, argc - optind, &opts, verbose,
+	                        filtering ? &filter : NULL, by, json, all, fail_on, pprof_path ? &pf : NULL);
+	if (pprof_path && !pf.written && pf.created)
+		unlink(pprof_path); /* made by us for a profile that never came */
+	return status;
 }

@@ -1,9 +1,10 @@
 /* report.h - the report views: JSON (schema 1, spec/report-json.md) and
- * text for people.
+ * text for people, and the pprof goroutine profile.
  * Layer: report, the top of the library.  A view formats one report and its
  * groups onto the FILE* it is given and nothing else: it never analyzes,
- * never touches stdout/stderr on its own, never exits.  Output is streamed
- * (one goroutine at a time), so memory does not grow with the report.
+ * never touches stdout/stderr on its own, never exits.  Text and JSON are
+ * streamed (one goroutine at a time), so memory does not grow with the
+ * report; pprof holds one entry per distinct stack until it encodes.
  */
 #ifndef GS_REPORT_H
 #define GS_REPORT_H
@@ -13,9 +14,11 @@
 #include <stdio.h>
 
 #include "gostuck.h"
+#include "intern.h"
 
 struct gs_view_options {
-	bool all; /* text: also list groups made only of system goroutines */
+	bool all; /* text: also list groups made only of system goroutines;
+	           * pprof: also count system goroutines */
 	bool groups_only; /* text: the groups alone, no summary, leaks or warnings */
 	bool one_line;    /* JSON: the whole report on one line (JSON lines) */
 };
@@ -48,6 +51,20 @@ struct gs_diff_side {
 int gs_report_diff_text(FILE *f, const struct gs_diff *d, const struct gs_diff_side *a, const struct gs_diff_side *b);
 int gs_report_diff_json(FILE *f, const struct gs_diff *d, const struct gs_diff_side *a, const struct gs_diff_side *b);
 
+/* Write the goroutine profile of r to out in pprof's format (a gzip'd
+ * perftools.profiles.Profile, as `go tool pprof` reads it): one sample per
+ * distinct stack, status, wait reason, leak verdict and pprof labels,
+ * valued by its number of goroutines, with string labels "status",
+ * "wait_reason" and "leak" (the verdict; each only when there is one)
+ * beside the goroutine's own labels; frames with their inlined calls,
+ * functions, files and lines as the report has them.  Runtime-internal
+ * goroutines are left out, as from the runtime's own goroutine profile,
+ * unless opts->all; dead ones are in when the report holds them.
+ * Returns 0, or -1 when writing failed (errno as for gs_report_json) or
+ * memory ran out (errno ENOMEM); the profile is built in memory first, its
+ * size growing with the distinct stacks, not with the goroutines. */
+int gs_report_pprof(FILE *out, const struct gs_report *r, const struct gs_view_options *opts);
+
 /* One line per goroutine that is not dead, in report order, the columns
  * runtime-gdb.py's `info goroutines` prints ('*' when on a thread, id,
  * status padded to 8, innermost function) followed by the wait reason in
@@ -65,8 +82,7 @@ struct gs_report_tally {
 		size_t count;
 	} *items;
 	size_t n, cap;
-	size_t *slots; /* open-addressed index into items, SIZE_MAX when empty */
-	size_t nslots;
+	struct gs_intern index; /* name -> item, while counting */
 };
 
 /* Count every goroutine of r by status (by_reason false) or by wait reason

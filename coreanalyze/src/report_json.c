@@ -17,56 +17,19 @@
 
 /* ---- tallies ---- */
 
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		h = (h ^ *p) * 0x100000001b3ull;
-	return h;
-}
-
-static int tally_grow(struct gs_report_tally *t)
-{
-	size_t nslots = t->nslots ? t->nslots * 2 : 64;
-	size_t *slots = malloc(nslots * sizeof *slots);
-	if (!slots)
-		return -1;
-	memset(slots, 0xff, nslots * sizeof *slots);
-	for (size_t i = 0; i < t->n; i++) {
-		size_t s = (size_t)name_hash(t->items[i].name) & (nslots - 1);
-		while (slots[s] != SIZE_MAX)
-			s = (s + 1) & (nslots - 1);
-		slots[s] = i;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->nslots = nslots;
-	return 0;
-}
-
+/* Count name: a new item the first time, borrowed from the report. */
 static int tally_add(struct gs_report_tally *t, const char *name)
 {
-	if (2 * (t->n + 1) > t->nslots && tally_grow(t) < 0)
+	size_t i;
+	if (gs_intern_add(&t->index, name, strlen(name), &i) < 0)
 		return -1;
-	size_t s = (size_t)name_hash(name) & (t->nslots - 1);
-	while (t->slots[s] != SIZE_MAX) {
-		struct gs_report_count *c = &t->items[t->slots[s]];
-		if (c->name == name || strcmp(c->name, name) == 0) {
-			c->count++;
-			return 0;
-		}
-		s = (s + 1) & (t->nslots - 1);
+	if (i < t->n) {
+		t->items[i].count++;
+		return 0;
 	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 16;
-		void *p = realloc(t->items, cap * sizeof *t->items);
-		if (!p)
-			return -1;
-		t->items = p;
-		t->cap = cap;
-	}
-	t->items[t->n] = (struct gs_report_count){.name = name, .count = 1};
-	t->slots[s] = t->n++;
+	if (gs_intern_grow((void **)&t->items, &t->cap, t->n + 1, sizeof *t->items) < 0)
+		return -1;
+	t->items[t->n++] = (struct gs_report_count){.name = name, .count = 1};
 	return 0;
 }
 
@@ -92,16 +55,14 @@ int gs_report_tally(const struct gs_report *r, bool by_reason, struct gs_report_
 	}
 	if (t->n)
 		qsort(t->items, t->n, sizeof *t->items, count_cmp);
-	free(t->slots); /* the order changed: the index is stale */
-	t->slots = NULL;
-	t->nslots = 0;
+	gs_intern_free(&t->index); /* the order changed: the index is stale */
 	return 0;
 }
 
 void gs_report_tally_free(struct gs_report_tally *t)
 {
 	free(t->items);
-	free(t->slots);
+	gs_intern_free(&t->index);
 	memset(t, 0, sizeof *t);
 }
 

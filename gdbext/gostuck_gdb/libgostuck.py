@@ -20,7 +20,7 @@ LIB_NAME = "libgostuck.so"
 
 # enum gs_target_kind, gs_format, gs_group_by
 TARGET_CORE, TARGET_LIVE = 0, 1
-FORMAT_TEXT, FORMAT_JSON, FORMAT_LINES = 0, 1, 2
+FORMAT_TEXT, FORMAT_JSON, FORMAT_LINES, FORMAT_PPROF = 0, 1, 2, 3
 GROUP_BY = {"stack": 0, "site": 1, "created": 2, "reason": 3, "none": 4, "object": 5}
 # enum gs_errcode
 E_USAGE, E_INPUT, E_MISMATCH, E_UNSUPPORTED, E_NOMEM = 1, 2, 3, 4, 5
@@ -193,9 +193,10 @@ class Analysis:
         self.close()
 
     def render(self, fmt=FORMAT_TEXT, by="stack", all=False, groups_only=False, reason=None, status=None,
-               func=None, leak=None, ids=None) -> str:
+               func=None, leak=None, ids=None) -> str | bytes:
         """The report (narrowed by the filters given) as the gostuck
-        command prints it."""
+        command prints it; FORMAT_PPROF: the bytes of the goroutine
+        profile gostuck --pprof writes."""
         rep = self.lib.gs_analysis_report(self.handle)
         filtered = None
         if any(x is not None for x in (reason, status, func, leak, ids)):
@@ -213,7 +214,8 @@ class Analysis:
             if not p:
                 raise GostuckError("out of memory writing the report", E_NOMEM)
             try:
-                return ctypes.string_at(p, n.value).decode("utf-8", "replace")
+                data = ctypes.string_at(p, n.value)
+                return data if fmt == FORMAT_PPROF else data.decode("utf-8", "replace")
             finally:
                 self.lib.gs_free(p)
         finally:
