@@ -130,3 +130,26 @@ def test_saved_report_reads_back_the_same(fixtures):
         assert again["goroutines"] == first["goroutines"], name
         assert again["groups"] == first["groups"], name
         assert again["target"]["kind"] == "dump"
+
+
+def test_batch_progress_only_on_a_terminal(fixtures, tmp_path):
+    if not shutil.which("script"):
+        pytest.fail("script(1) (util-linux) is needed to give gostuck a terminal")
+    for name in sorted(fixtures)[:2]:
+        (tmp_path / name).mkdir()
+        shutil.copy(os.path.join(fixtures[name], "core"), tmp_path / name / "core")
+        shutil.copy(os.path.join(fixtures[name], "exe"), tmp_path / name / "exe")
+    out = tmp_path / "out.jsonl"
+    typescript = tmp_path / "typescript"
+
+    def on_terminal(extra):
+        cmd = "%s --batch=%s %s > %s" % (GOSTUCK, tmp_path, extra, out)
+        subprocess.run(["script", "-qec", cmd, str(typescript)], stdout=subprocess.DEVNULL, timeout=300, check=True)
+        return typescript.read_bytes()
+
+    shown = on_terminal("")
+    assert b"\rgostuck: core 1 of 2: " in shown and b"\rgostuck: core 2 of 2: " in shown, shown
+    assert b"\r\x1b[K" in shown  # the line is cleared at the end
+    assert b"core 1 of 2" not in on_terminal("--no-progress")
+    p = run(["--batch=%s" % tmp_path])  # stderr a pipe: no progress line
+    assert p.returncode == 0 and p.stderr == b"", p.stderr

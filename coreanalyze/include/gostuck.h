@@ -158,6 +158,13 @@ struct gs_options {
 	size_t max_frames;   /* per goroutine; 0 means the default (10000) */
 	int64_t suspect_minutes; /* suspect a goroutine blocked this long; 0: 5 */
 	size_t suspect_count;    /* suspect goroutines in a pile at one site this big; 0: 100 */
+	/* Called now and then during an analysis, when not NULL: the phase
+	 * ("goroutines", "wait objects", "reachability"), how far it is and
+	 * of how much (total 0: unknown).  It runs on the analyzing thread,
+	 * while a live target may be stopped: it must be quick and must not
+	 * call into the library. */
+	void (*progress)(void *user, const char *phase, uint64_t done, uint64_t total);
+	void *progress_user;
 };
 
 struct gs_analysis;

@@ -157,7 +157,9 @@ int gs_analysis_run(struct gs_analysis *a, struct gs_target *t, struct gs_error 
 	read_target_info(m, r);
 	int rc = gs_goroutines_read(m, r, err);
 	if (rc == 0) {
+		gs_model_progress(m, "wait objects", 0, r->ngoroutines);
 		gs_waits_resolve(m, r);
+		gs_model_progress(m, "reachability", 0, r->ngoroutines);
 		gs_reach_leaks(m, r);
 	}
 	/* Every read of the target is done: let it go (a live process resumes

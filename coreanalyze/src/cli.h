@@ -38,6 +38,9 @@ bool gs_cli_leaks_at(const struct gs_report *r, const char *level);
 void gs_cli_progress_enable(bool on);
 void gs_cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void gs_cli_progress_done(void);
+/* A gs_options.progress callback drawing that line for one analysis; it
+ * stays quiet for the first second. */
+void gs_cli_progress_cb(void *user, const char *phase, uint64_t done, uint64_t total);
 
 /* gostuck diff BEFORE AFTER (cli_diff.c). */
 struct gs_cli_diff_args {

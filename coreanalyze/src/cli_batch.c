@@ -151,6 +151,8 @@ int gs_cli_batch(const struct gs_cli_batch_args *a)
 	}
 	qsort(cores.v, cores.n, sizeof *cores.v, cmp_str);
 	size_t failed = 0, matched = 0;
+	struct gs_options opts = *a->opts;
+	opts.progress = NULL; /* the line says which core; the phases would overwrite it */
 	int status = EXIT_REPORT;
 	for (size_t i = 0; i < cores.n && status == EXIT_REPORT; i++) {
 		const char *core = cores.v[i];
@@ -162,7 +164,7 @@ int gs_cli_batch(const struct gs_cli_batch_args *a)
 		if (!exe) {
 			error_line(NULL, core, why);
 			failed++;
-		} else if (gs_analyze_core(exe, core, a->opts, &an, &err) != 0) {
+		} else if (gs_analyze_core(exe, core, &opts, &an, &err) != 0) {
 			error_line(exe, core, err.msg[0] ? err.msg : "the analysis failed (no reason given)");
 			failed++;
 		} else {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -56,10 +57,35 @@ bool gs_cli_leaks_at(const struct gs_report *r, const char *level)
 }
 
 static bool progress_on, progress_shown;
+static struct timespec progress_start, progress_last;
+
+static double since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
 
 void gs_cli_progress_enable(bool on)
 {
 	progress_on = on && isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &progress_start);
+	progress_last = progress_start;
+}
+
+void gs_cli_progress_cb(void *user, const char *phase, uint64_t done, uint64_t total)
+{
+	(void)user;
+	/* Only for long analyses (a second and more), at most ten times a
+	 * second: a quick report never flickers a progress line. */
+	if (!progress_on || since(&progress_start) < 1.0 || (progress_shown && since(&progress_last) < 0.1))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &progress_last);
+	if (total)
+		gs_cli_progress("%s: %llu of %llu goroutines (%.0f%%)", phase, (unsigned long long)done,
+		                (unsigned long long)total, 100.0 * (double)done / (double)total);
+	else
+		gs_cli_progress("%s", phase);
 }
 
 void gs_cli_progress(const char *fmt, ...)

@@ -385,6 +385,8 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 	int64_t *waitsince = malloc((allglen ? allglen : 1) * sizeof *waitsince);
 
 	for (uint64_t i = 0; i < allglen; i++) {
+		if ((i & 16383) == 0)
+			gs_model_progress(m, "goroutines", i, allglen);
 		uint64_t gp = gptrs[i];
 		if (gp == 0 || gs_mem_read(m, gp, gb, gsize) != 0) {
 			gs_model_warn(m, "allgs[%llu] = %#llx: runtime.g unreadable (not in core); skipped",

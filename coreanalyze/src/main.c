@@ -275,6 +275,7 @@ static int run_report(bool live, pid_t pid, const char *pidarg, char **args, int
 		return EXIT_INTERNAL;
 	}
 
+	gs_cli_progress_done();
 	int status = EXIT_REPORT;
 	if (pf && gs_cli_pprof_write(pf, r, all) != 0)
 		status = EXIT_INTERNAL;
@@ -449,7 +450,8 @@ int main(int argc, char **argv)
 	struct gs_options opts = {.include_dead = all,
 	                          .max_frames = max_frames,
 	                          .suspect_minutes = suspect_minutes,
-	                          .suspect_count = suspect_count};
+	                          .suspect_count = suspect_count,
+	                          .progress = gs_cli_progress_cb};
 	bool diff = argc - optind >= 1 && !strcmp(argv[optind], "diff") && !live && !batch;
 	if (fail_on_growth && !diff && growth <= 0)
 		return usage_error("--fail-on-growth goes with diff or --growth");

@@ -122,6 +122,13 @@ int gs_analysis_new(const char *exe, const struct gs_options *opts, struct gs_an
  * Never NULL. */
 struct gs_analysis *gs_analysis_bare(const struct gs_options *opts);
 
+/* Tell the caller's progress callback (gs_options.progress), if any. */
+static inline void gs_model_progress(const struct gs_model *m, const char *phase, uint64_t done, uint64_t total)
+{
+	if (m->opts.progress)
+		m->opts.progress(m->opts.progress_user, phase, done, total);
+}
+
 /* Hand the collected warnings to the report; the last step of every
  * entry point. */
 void gs_analysis_finish(struct gs_analysis *a);

@@ -40,7 +40,7 @@ class Callbacks(Structure):
 
 class Options(Structure):
     _fields_ = [("include_dead", c_bool), ("max_frames", c_size_t), ("suspect_minutes", c_int64),
-                ("suspect_count", c_size_t)]
+                ("suspect_count", c_size_t), ("progress", c_void_p), ("progress_user", c_void_p)]
 
 
 class Error(Structure):
