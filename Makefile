@@ -5,6 +5,7 @@ PREFIX ?= /usr/local
 CC ?= cc
 CFLAGS ?= -O2 -g
 BUILD := build
+LDFLAGS ?=
 SRC := coreanalyze/src
 LIB_SRCS := $(filter-out $(SRC)/main.c,$(wildcard $(SRC)/*.c))
 LIB_OBJS := $(patsubst $(SRC)/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
@@ -16,7 +17,7 @@ GS_LIBS := -lelf -ldw -lz
 GO_VERSIONS ?= $(sort $(patsubst /usr/lib/go-%/bin/go,%,$(wildcard /usr/lib/go-1.*/bin/go)))
 DEB_PKGS := libelf-dev libdw-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd
 
-.PHONY: all deps godeps lib cli fixtures check test-unit test-oracle test-badinput test-schema demo install clean bench
+.PHONY: all deps godeps lib cli fixtures check check-asan test-unit test-oracle test-badinput test-schema demo install clean bench
 
 all: cli lib
 
@@ -45,10 +46,10 @@ $(BUILD)/libgostuck.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/libgostuck.so: $(PIC_OBJS)
-	$(CC) -shared -o $@ $^ $(GS_LIBS)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(GS_LIBS)
 
 $(BUILD)/gostuck: $(BUILD)/obj/main.o $(BUILD)/libgostuck.a
-	$(CC) -o $@ $^ $(GS_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GS_LIBS)
 
 lib: $(BUILD)/libgostuck.so $(BUILD)/libgostuck.a
 cli: $(BUILD)/gostuck
@@ -60,6 +61,19 @@ fixtures: godeps
 
 check: all godeps
 	@tests/run-all.sh "$(GO_VERSIONS)"
+
+# The whole suite again with the library and CLI built by clang under
+# AddressSanitizer and UBSan, into build-asan/ (the fixtures stay in
+# build/fixtures).  Both link the sanitizer runtime as a shared library
+# (-shared-libasan) so that gdb can preload the same one for the gdb
+# extension; any report fails the test that saw it (tests/asan/run.sh).
+ASAN_CC ?= clang-14
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_RT = $(shell $(ASAN_CC) -print-file-name=libclang_rt.asan-x86_64.so)
+check-asan: godeps
+	$(MAKE) BUILD=build-asan CC=$(ASAN_CC) CFLAGS="-O1 -g $(ASAN_FLAGS)" \
+		LDFLAGS="$(ASAN_FLAGS) -shared-libasan -Wl,-rpath,$(dir $(ASAN_RT))" all
+	@GOSTUCK_ASAN_RT=$(ASAN_RT) tests/asan/run.sh build-asan "$(GO_VERSIONS)"
 
 # Benchmarks (not tests): gostuck, its gdb extension, Delve and gdb's
 # runtime-gdb.py on the same fixtures/scale cores (10k, 100k, 1M
@@ -81,4 +95,4 @@ install: all
 	@echo "gdb: add this line to ~/.gdbinit:  source $(PREFIX)/share/gostuck/gdb/gostuck-gdb.py"
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan
