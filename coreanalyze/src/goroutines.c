@@ -11,6 +11,7 @@
 #include "model.h"
 
 #define MAX_GOROUTINES (64u << 20) /* bound on allglen */
+#define MAX_STACK_BYTES (1ull << 30) /* above runtime.maxstacksize (1e9) */
 #define MAX_MS 100000
 #define MAX_LABELS 1024
 #define MAX_STRING 4096
@@ -250,6 +251,17 @@ static void walk_stack(struct gctx *c, struct gs_goroutine *g, const uint8_t *gb
 		.lo = gs_rt_field(rs, GS_RT_G_STACK_LO, gb, gsize),
 		.hi = gs_rt_field(rs, GS_RT_G_STACK_HI, gb, gsize),
 	};
+	/* A goroutine stack is at most runtime.maxstacksize (1e9 bytes on
+	 * 64-bit, set in runtime.main, all versions): copystack throws
+	 * "stack overflow" beyond it.  Bounds outside that are damage, and
+	 * everything after (the unwinder's checks, reach.c's conservative
+	 * scan of [sp, hi)) trusts them: a flipped bit in g.stack.hi made
+	 * that scan walk petabytes of unmapped addresses. */
+	if (st.lo >= st.hi || st.hi - st.lo > MAX_STACK_BYTES) {
+		g->stack_error = gs_arena_printf(m->arena, "its stack bounds [%#llx, %#llx) are not a goroutine stack",
+		                                 (unsigned long long)st.lo, (unsigned long long)st.hi);
+		return;
+	}
 	uint64_t syscallsp = gs_rt_field(rs, GS_RT_G_SYSCALLSP, gb, gsize);
 	uint64_t mp = gs_rt_field(rs, GS_RT_G_M, gb, gsize);
 	const struct mthread *mt = mp ? find_m(c, mp) : NULL;
@@ -298,8 +310,12 @@ static void walk_stack(struct gctx *c, struct gs_goroutine *g, const uint8_t *gb
 		st.trap = false;
 		st.syscall = false;
 	}
-	raw->sp = st.sp;
-	raw->hi = st.hi;
+	/* [sp, hi) is what reach.c scans when the walk stops early: only a
+	 * start on the goroutine's own stack bounds it. */
+	if (st.sp >= st.lo && st.sp < st.hi) {
+		raw->sp = st.sp;
+		raw->hi = st.hi;
+	}
 	gs_unwind(m, &st, g);
 }
 
