@@ -370,6 +370,8 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 		return gs_fail(err, GS_E_INPUT, "runtime.allglen is %llu, beyond any real program: the core is corrupt",
 		               (unsigned long long)allglen);
 
+	m->allgs = allgs;
+	m->nallgs = allglen;
 	struct gctx c = { .m = m };
 	read_ms(&c);
 
