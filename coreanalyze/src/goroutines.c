@@ -361,6 +361,18 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 	    gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGS) + 8, &allgslen) != 0)
 		return gs_fail(err, GS_E_MISMATCH,
 		               "runtime.allgs is not in the core: the core does not belong to this executable, or it is damaged");
+	/* allgadd appends to allgs, then stores allglen = len(allgs): the
+	 * two differ by at most the one g being added, and len never
+	 * exceeds cap.  Zero goroutines happens only before runtime.main's
+	 * goroutine exists (a crash in schedinit); a zeroed .bss looks the
+	 * same, so say it rather than report an empty program as fact. */
+	uint64_t allgscap = 0;
+	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGS) + 16, &allgscap) == 0 && allgslen > allgscap)
+		gs_model_warn(m, "runtime.allgs is damaged: its length %llu exceeds its capacity %llu",
+		              (unsigned long long)allgslen, (unsigned long long)allgscap);
+	if (allglen == 0)
+		gs_model_warn(m, "runtime.allglen is 0: no goroutine existed yet (a crash while the runtime started), "
+		                 "or the core's data segment is damaged");
 	if (allglen > allgslen) {
 		gs_model_warn(m, "runtime.allglen (%llu) exceeds len(allgs) (%llu); using the smaller",
 		              (unsigned long long)allglen, (unsigned long long)allgslen);
