@@ -15,7 +15,7 @@ GS_LIBS := -lelf -ldw -lz
 
 # Go toolchains: every /usr/lib/go-1.NN installed on this machine.
 GO_VERSIONS ?= $(sort $(patsubst /usr/lib/go-%/bin/go,%,$(wildcard /usr/lib/go-1.*/bin/go)))
-DEB_PKGS := libelf-dev libdw-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd
+DEB_PKGS := libelf-dev libdw-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd time
 
 .PHONY: all deps godeps lib cli fixtures check check-asan test-unit test-oracle test-badinput test-schema demo install clean bench
 
