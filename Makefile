@@ -69,6 +69,7 @@ check: all godeps
 ASAN_CC ?= clang-14
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 check-asan: all godeps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="clang-14 libclang-rt-14-dev"
 	$(MAKE) BUILD=build-asan CC=$(ASAN_CC) CFLAGS="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" cli
 	@ASAN_CC=$(ASAN_CC) tests/asan/run.sh build-asan "$(GO_VERSIONS)"
 
