@@ -5,6 +5,7 @@ PREFIX ?= /usr/local
 CC ?= cc
 CFLAGS ?= -O2 -g
 BUILD := build
+LDFLAGS ?=
 SRC := coreanalyze/src
 CLI_SRCS := $(SRC)/main.c $(wildcard $(SRC)/cli_*.c)
 LIB_SRCS := $(filter-out $(CLI_SRCS),$(wildcard $(SRC)/*.c))
@@ -22,9 +23,9 @@ GS_LIBS := -lelf -ldw -ljson-c -lprotobuf-c -lz
 
 # Go toolchains: every /usr/lib/go-1.NN installed on this machine.
 GO_VERSIONS ?= $(sort $(patsubst /usr/lib/go-%/bin/go,%,$(wildcard /usr/lib/go-1.*/bin/go)))
-DEB_PKGS := libelf-dev libdw-dev libjson-c-dev libprotobuf-c-dev protobuf-c-compiler golang-github-google-pprof-dev zlib1g-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd
+DEB_PKGS := libelf-dev libdw-dev libjson-c-dev libprotobuf-c-dev protobuf-c-compiler golang-github-google-pprof-dev zlib1g-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd time
 
-.PHONY: all deps godeps lib cli fixtures check test-unit test-oracle test-badinput test-schema demo install clean bench
+.PHONY: all deps godeps lib cli fixtures check check-asan test-unit test-oracle test-badinput test-schema demo install clean bench
 
 all: cli lib
 
@@ -65,10 +66,10 @@ $(BUILD)/libgostuck.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/libgostuck.so: $(PIC_OBJS)
-	$(CC) -shared -o $@ $^ $(GS_LIBS)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(GS_LIBS)
 
 $(BUILD)/gostuck: $(CLI_OBJS) $(BUILD)/libgostuck.a
-	$(CC) -o $@ $^ $(GS_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GS_LIBS)
 
 lib: $(BUILD)/libgostuck.so $(BUILD)/libgostuck.a
 cli: $(BUILD)/gostuck
@@ -80,6 +81,17 @@ fixtures: godeps
 
 check: all godeps
 	@tests/run-all.sh "$(GO_VERSIONS)"
+
+# The whole suite again with the CLI built by clang under AddressSanitizer
+# and UBSan, into build-asan/ (the fixtures stay in build/fixtures); any
+# sanitizer report fails the test that saw it.  The gdb extension's suites
+# load the ordinary build/libgostuck.so: see tests/asan/run.sh for why.
+ASAN_CC ?= clang-14
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+check-asan: all godeps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="clang-14 libclang-rt-14-dev"
+	$(MAKE) BUILD=build-asan CC=$(ASAN_CC) CFLAGS="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" cli
+	@ASAN_CC=$(ASAN_CC) tests/asan/run.sh build-asan "$(GO_VERSIONS)"
 
 # Benchmarks (not tests): gostuck, its gdb extension, Delve and gdb's
 # runtime-gdb.py on the same fixtures/scale cores (10k, 100k, 1M
@@ -101,4 +113,4 @@ install: all
 	@echo "gdb: add this line to ~/.gdbinit:  source $(PREFIX)/share/gostuck/gdb/gostuck-gdb.py"
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan

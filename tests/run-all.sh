@@ -21,13 +21,17 @@
 # usage: tests/run-all.sh "1.19 1.22 1.26"     (no argument: every
 #        /usr/lib/go-1.NN installed).  Full output of each suite is also kept
 #        in build/test-logs/.
+# Env:   GOSTUCK_BUILD=DIR tests DIR/gostuck (default build; `make
+#        check-asan` uses build-asan), exported to every suite, which logs
+#        to DIR/test-logs; the fixtures stay in build/fixtures.
 
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
 PY=/usr/bin/python3
-GOSTUCK=build/gostuck
-LOGS=build/test-logs
+export GOSTUCK_BUILD=${GOSTUCK_BUILD:-build}
+export GOSTUCK=$GOSTUCK_BUILD/gostuck
+LOGS=$GOSTUCK_BUILD/test-logs
 VERSIONS=${1-}
 if [ -z "$VERSIONS" ]; then
 	VERSIONS=$(ls -d /usr/lib/go-1.* 2>/dev/null | sed 's|.*/go-||' | sort -t. -k2n | tr '\n' ' ')

@@ -9,14 +9,14 @@
 # with SIGABRT, and sleep(1) killed the same way.
 #
 # Usage: tests/test_badinput.sh [BUILD_DIR] [VERSION...]
-#        (runs BUILD_DIR/gostuck, default build/; version arguments, as
+#        (runs BUILD_DIR/gostuck, default $GOSTUCK_BUILD or build/; version arguments, as
 #        run-all.sh passes them to every test script, are ignored)
 # Env:   GO=/path/to/go to pick the toolchain (default: newest /usr/lib/go-1.NN)
 # Prints ok/FAIL/skip per case, then "badinput: N passed, M failed"; exits
 # non-zero when any case failed.  A skip says why and never counts as a pass.
 set -u
 
-build=build
+build=${GOSTUCK_BUILD:-build}
 case "${1-}" in
 "" | [0-9]*.[0-9]*) ;; # no argument, or run-all's Go versions
 *) build=$1 ;;

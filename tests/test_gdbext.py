@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.join(TOP, "fixtures"))
 import fixturelib  # noqa: E402
 
 EXT = os.path.join(TOP, "gdbext", "gostuck-gdb.py")
-GOSTUCK = os.path.join(TOP, "build", "gostuck")
+GOSTUCK = os.path.join(TOP, os.environ.get("GOSTUCK_BUILD", "build"), "gostuck")
 FIXTURES = os.path.join(TOP, "build", "fixtures")
 MARK = "@@gostuck-test-%d@@"
 

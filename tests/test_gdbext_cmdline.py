@@ -46,7 +46,7 @@ def test_report_args_errors(argv, msg):
 
 def test_cli_rejects_the_same(tmp_path):
     """The gostuck command gives the same messages for the same mistakes."""
-    gostuck = os.path.join(TOP, "build", "gostuck")
+    gostuck = os.path.join(TOP, os.environ.get("GOSTUCK_BUILD", "build"), "gostuck")
     for argv, msg in ((["--group-by=nope"], "unknown --group-by 'nope'"),
                       (["--leaked=maybe"], "--leaked takes definite, suspect or any")):
         p = subprocess.run([gostuck] + argv + ["a", "b"], capture_output=True)

@@ -21,7 +21,7 @@ import sys
 import pytest
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GOSTUCK = os.path.join(TOP, "build", "gostuck")
+GOSTUCK = os.path.join(TOP, os.environ.get("GOSTUCK_BUILD", "build"), "gostuck")
 sys.path.insert(0, os.path.join(TOP, "gdbext"))
 from gostuck_gdb import libgostuck as L  # noqa: E402
 

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GOSTUCK = os.path.join(ROOT, "build", "gostuck")
+GOSTUCK = os.path.join(ROOT, os.environ.get("GOSTUCK_BUILD", "build"), "gostuck")
 
 
 def fixture_root():

@@ -18,9 +18,13 @@ static int walk_queue(struct gs_model *m, const struct gs_map *gidx, const struc
 	struct gs_vec v;
 	gs_vec_init(&v, sizeof(uint64_t));
 	int rc = 0;
+	struct gs_cycle cy;
+	gs_cycle_init(&cy);
 	for (size_t k = 0; s; k++) {
 		uint64_t g = 0, i;
-		if (k == MAX_QUEUE || gs_mem_field(m, s, GS_RT_SUDOG_G, &g) != 0) {
+		/* A cyclic queue is damage: the same failure as a queue cut
+		 * short, not MAX_QUEUE copies of its waiters. */
+		if (k == MAX_QUEUE || gs_cycle_step(&cy, s) || gs_mem_field(m, s, GS_RT_SUDOG_G, &g) != 0) {
 			rc = -1;
 			break;
 		}

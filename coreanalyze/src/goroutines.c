@@ -11,6 +11,7 @@
 #include "model.h"
 
 #define MAX_GOROUTINES (64u << 20) /* bound on allglen */
+#define MAX_STACK_BYTES (1ull << 30) /* above runtime.maxstacksize (1e9) */
 #define MAX_MS 100000
 #define MAX_LABELS 1024
 #define MAX_STRING 4096
@@ -250,6 +251,17 @@ static void walk_stack(struct gctx *c, struct gs_goroutine *g, const uint8_t *gb
 		.lo = gs_rt_field(rs, GS_RT_G_STACK_LO, gb, gsize),
 		.hi = gs_rt_field(rs, GS_RT_G_STACK_HI, gb, gsize),
 	};
+	/* A goroutine stack is at most runtime.maxstacksize (1e9 bytes on
+	 * 64-bit, set in runtime.main, all versions): copystack throws
+	 * "stack overflow" beyond it.  Bounds outside that are damage, and
+	 * everything after (the unwinder's checks, reach.c's conservative
+	 * scan of [sp, hi)) trusts them: a flipped bit in g.stack.hi made
+	 * that scan walk petabytes of unmapped addresses. */
+	if (st.lo >= st.hi || st.hi - st.lo > MAX_STACK_BYTES) {
+		g->stack_error = gs_arena_printf(m->arena, "its stack bounds [%#llx, %#llx) are not a goroutine stack",
+		                                 (unsigned long long)st.lo, (unsigned long long)st.hi);
+		return;
+	}
 	uint64_t syscallsp = gs_rt_field(rs, GS_RT_G_SYSCALLSP, gb, gsize);
 	uint64_t mp = gs_rt_field(rs, GS_RT_G_M, gb, gsize);
 	const struct mthread *mt = mp ? find_m(c, mp) : NULL;
@@ -298,8 +310,12 @@ static void walk_stack(struct gctx *c, struct gs_goroutine *g, const uint8_t *gb
 		st.trap = false;
 		st.syscall = false;
 	}
-	raw->sp = st.sp;
-	raw->hi = st.hi;
+	/* [sp, hi) is what reach.c scans when the walk stops early: only a
+	 * start on the goroutine's own stack bounds it. */
+	if (st.sp >= st.lo && st.sp < st.hi) {
+		raw->sp = st.sp;
+		raw->hi = st.hi;
+	}
 	gs_unwind(m, &st, g);
 }
 
@@ -345,6 +361,18 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 	    gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGS) + 8, &allgslen) != 0)
 		return gs_fail(err, GS_E_MISMATCH,
 		               "runtime.allgs is not in the core: the core does not belong to this executable, or it is damaged");
+	/* allgadd appends to allgs, then stores allglen = len(allgs): the
+	 * two differ by at most the one g being added, and len never
+	 * exceeds cap.  Zero goroutines happens only before runtime.main's
+	 * goroutine exists (a crash in schedinit); a zeroed .bss looks the
+	 * same, so say it rather than report an empty program as fact. */
+	uint64_t allgscap = 0;
+	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGS) + 16, &allgscap) == 0 && allgslen > allgscap)
+		gs_model_warn(m, "runtime.allgs is damaged: its length %llu exceeds its capacity %llu",
+		              (unsigned long long)allgslen, (unsigned long long)allgscap);
+	if (allglen == 0)
+		gs_model_warn(m, "runtime.allglen is 0: no goroutine existed yet (a crash while the runtime started), "
+		                 "or the core's data segment is damaged");
 	if (allglen > allgslen) {
 		gs_model_warn(m, "runtime.allglen (%llu) exceeds len(allgs) (%llu); using the smaller",
 		              (unsigned long long)allglen, (unsigned long long)allgslen);
@@ -354,6 +382,8 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 		return gs_fail(err, GS_E_INPUT, "runtime.allglen is %llu, beyond any real program: the core is corrupt",
 		               (unsigned long long)allglen);
 
+	m->allgs = allgs;
+	m->nallgs = allglen;
 	struct gctx c = { .m = m };
 	read_ms(&c);
 

@@ -41,6 +41,9 @@ struct gs_model {
 	/* Per goroutine (parallel to the report's goroutines): runtime fields
 	 * the later passes need.  malloc'd, freed with the model. */
 	struct gs_graw *graw;
+	/* runtime.allgs as goroutines.c validated it: the array and how many
+	 * of its entries are walked (min of allglen and len(allgs)). */
+	uint64_t allgs, nallgs;
 	uint64_t newest; /* the newest runtime timestamp seen (a core has no clock) */
 	struct gs_map sudogs; /* every sudog address waitobj.c visited (their c/elem are not followed) */
 

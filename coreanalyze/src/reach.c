@@ -365,10 +365,12 @@ static void index_runtime_objects(struct rctx *c)
 	const struct gs_rtschema *rs = c->rs;
 	struct gs_model *m = c->m;
 	uint64_t arr, n, p;
-	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGS), &arr) == 0 && gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGLEN), &n) == 0)
-		for (uint64_t i = 0; i < n && i < (64u << 20); i++)
-			if (gs_mem_u64(m, arr + 8 * i, &p) == 0 && p)
-				put_typed(c, p, GS_RT_G);
+	/* The entries goroutines.c walked, not runtime.allglen again: a huge
+	 * allglen in a damaged core is clamped there to len(allgs), and here
+	 * it cost 64M failed reads (seconds) and a map of junk pointers. */
+	for (uint64_t i = 0; i < m->nallgs; i++)
+		if (gs_mem_u64(m, m->allgs + 8 * i, &p) == 0 && p)
+			put_typed(c, p, GS_RT_G);
 	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLM), &p) == 0)
 		for (size_t i = 0; p && i < 100000; i++) {
 			put_typed(c, p, GS_RT_M);

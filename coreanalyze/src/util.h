@@ -4,6 +4,7 @@
 #ifndef GS_UTIL_H
 #define GS_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -31,6 +32,34 @@ struct gs_vec {
 void gs_vec_init(struct gs_vec *v, size_t elem);
 void *gs_vec_push(struct gs_vec *v); /* zeroed slot */
 void gs_vec_free(struct gs_vec *v);
+
+/* Cycle detection for a linked list read from target memory (Brent's
+ * algorithm: no allocation, one compare per node).  Feed every node
+ * address in list order to gs_cycle_step; it returns true at a node seen
+ * before, within about twice the list's length.  A bound on the walk is
+ * still needed (a list can be long without a cycle); this tells the two
+ * apart, so that a cycle (damage) is reported as such. */
+struct gs_cycle {
+	uint64_t mark;
+	size_t power, steps;
+};
+static inline void gs_cycle_init(struct gs_cycle *c)
+{
+	c->mark = 0;
+	c->power = 1;
+	c->steps = 0;
+}
+static inline bool gs_cycle_step(struct gs_cycle *c, uint64_t node)
+{
+	if (node != 0 && node == c->mark)
+		return true;
+	if (++c->steps == c->power) {
+		c->mark = node;
+		c->power *= 2;
+		c->steps = 0;
+	}
+	return false;
+}
 
 static inline uint16_t gs_le16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static inline uint32_t gs_le32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }

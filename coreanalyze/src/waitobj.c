@@ -140,7 +140,15 @@ static struct objbuild *chan_obj(struct wctx *c, uint64_t ch)
 		bool qok = true;
 		uint64_t s = field(c, ch, q == 0 ? GS_RT_HCHAN_SENDQ : GS_RT_HCHAN_RECVQ, &qok);
 		struct gs_vec *ids = q == 0 ? &b->senders : &b->receivers;
+		struct gs_cycle cy;
+		gs_cycle_init(&cy);
+		bool cyclic = false;
 		for (size_t n = 0; s && qok && n < MAX_CHAIN && c->budget; n++, c->budget--) {
+			/* A cyclic queue (damage) would repeat its waiters up to
+			 * MAX_CHAIN times and eat the budget of every other
+			 * object: stop at the first repeated sudog. */
+			if ((cyclic = gs_cycle_step(&cy, s)))
+				break;
 			uint64_t id, g = field(c, s, GS_RT_SUDOG_G, &qok);
 			gs_map_put(&c->sudogdir, s, q == 0 ? 1 : 2);
 			gs_map_put(&c->m->sudogs, s, 1);
@@ -151,6 +159,9 @@ static struct objbuild *chan_obj(struct wctx *c, uint64_t ch)
 		if (!qok)
 			gs_model_warn(c->m, "channel at %#llx: its %s queue is unreadable", (unsigned long long)ch,
 			              q == 0 ? "send" : "receive");
+		else if (cyclic)
+			gs_model_warn(c->m, "channel at %#llx: its %s queue is cyclic (damaged); its waiters are cut at the cycle",
+			              (unsigned long long)ch, q == 0 ? "send" : "receive");
 	}
 	return b;
 }
@@ -180,7 +191,14 @@ static void index_semtable(struct wctx *c)
 		while (sp > 0 && c->budget) {
 			uint64_t node = stack[--sp];
 			uint64_t addr = field(c, node, GS_RT_SUDOG_ELEM, &ok);
+			struct gs_cycle cy;
+			gs_cycle_init(&cy);
 			for (uint64_t s = node; s && ok && c->budget; c->budget--) {
+				if (gs_cycle_step(&cy, s)) {
+					gs_model_warn(m, "semaphore waiters of %#llx: the waitlink chain is cyclic (damaged)",
+					              (unsigned long long)addr);
+					break;
+				}
 				uint64_t g = field(c, s, GS_RT_SUDOG_G, &ok);
 				gs_map_put(&m->sudogs, s, 1);
 				if (g && ok)
@@ -265,7 +283,9 @@ static uint64_t cond_of(struct wctx *c, const struct gs_goroutine *g, const stru
 			uint64_t s = field(c, list, GS_RT_NOTIFYLIST_HEAD, &ok);
 			bool mine = false;
 			size_t n = 0;
-			for (uint64_t t = s; t && ok && n < MAX_CHAIN; n++) {
+			struct gs_cycle cy;
+			gs_cycle_init(&cy);
+			for (uint64_t t = s; t && ok && n < MAX_CHAIN && !gs_cycle_step(&cy, t); n++) {
 				if (field(c, t, GS_RT_SUDOG_G, &ok) == g->gaddr)
 					mine = true;
 				t = field(c, t, GS_RT_SUDOG_NEXT, &ok);
@@ -362,7 +382,14 @@ static void chan_waits(struct wctx *c, size_t gi, const char *wr, struct gs_vec 
 	bool ok = true;
 	bool sel = !strncmp(wr, "select", 6);
 	uint64_t s = c->m->graw[gi].waiting;
+	struct gs_cycle cy;
+	gs_cycle_init(&cy);
+	bool cyclic = false;
 	for (size_t n = 0; s && ok && n < MAX_CHAIN && c->budget; n++, c->budget--) {
+		/* One select has at most 65536 cases (selectgo); a chain that
+		 * comes back on itself is damage, not a long select. */
+		if ((cyclic = gs_cycle_step(&cy, s)))
+			break;
 		uint64_t ch = field(c, s, GS_RT_SUDOG_C, &ok);
 		if (!ok || !ch)
 			break;
@@ -381,6 +408,9 @@ static void chan_waits(struct wctx *c, size_t gi, const char *wr, struct gs_vec 
 	}
 	if (!ok)
 		gs_model_warn(c->m, "goroutine %llu: its channel wait list (g.waiting) is unreadable",
+		              (unsigned long long)c->r->goroutines[gi].id);
+	else if (cyclic)
+		gs_model_warn(c->m, "goroutine %llu: its channel wait list (g.waiting) is cyclic (damaged); cut at the cycle",
 		              (unsigned long long)c->r->goroutines[gi].id);
 	else if (sel && v->len == 0)
 		/* selectgo drops nil-channel cases; a select with only those
@@ -429,7 +459,9 @@ void gs_waits_resolve(struct gs_model *m, struct gs_report *r)
 			continue;
 		bool ok = true;
 		uint64_t s = m->graw[i].waiting;
-		for (size_t n = 0; s && ok && n < MAX_CHAIN && c.budget; n++, c.budget--) {
+		struct gs_cycle cy;
+		gs_cycle_init(&cy);
+		for (size_t n = 0; s && ok && n < MAX_CHAIN && c.budget && !gs_cycle_step(&cy, s); n++, c.budget--) {
 			uint64_t ch = field(&c, s, GS_RT_SUDOG_C, &ok);
 			if (ok && ch)
 				chan_obj(&c, ch);

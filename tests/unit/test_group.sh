@@ -7,7 +7,7 @@
 #        (tests/unit/test_group.sh 1.19 1.22), are not build dirs: ignored.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=$top/build
+build=$top/${GOSTUCK_BUILD:-build}
 case "${1-}" in
 "" | [0-9]*.[0-9]*) ;;
 *) build=$1 ;;

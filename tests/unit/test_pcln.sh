@@ -24,10 +24,11 @@ work=$(mktemp -d /tmp/test_pcln.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off GOCACHE="$work/gocache" GOPATH="$work/gopath"
 
-mkdir -p "$top/build"
-cc -std=gnu11 -Wall -Wextra -Werror -I"$top/coreanalyze/include" -iquote "$top/coreanalyze/src" \
+pclndump=$top/${GOSTUCK_BUILD:-build}/pclndump
+mkdir -p "$(dirname "$pclndump")"
+${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -I"$top/coreanalyze/include" -iquote "$top/coreanalyze/src" \
 	"$top/tests/unit/pclndump.c" "$top/coreanalyze/src/pcln.c" \
-	"$top/coreanalyze/src/elffile.c" "$top/coreanalyze/src/util.c" -lelf -o "$top/build/pclndump" ||
+	"$top/coreanalyze/src/elffile.c" "$top/coreanalyze/src/util.c" -lelf -o "$pclndump" ||
 	{ echo "pcln: cannot build pclndump"; exit 1; }
 
 status=0
@@ -53,7 +54,7 @@ for flavor in plain stripped; do
 		status=1
 		continue
 	fi
-	if ! "$top/build/pclndump" --all "$exe" >"$d/all"; then
+	if ! "$pclndump" --all "$exe" >"$d/all"; then
 		echo "FAIL $v $flavor: pclndump --all failed"; head -5 "$d/all"
 		status=1
 		continue
@@ -80,7 +81,7 @@ with open(d + "/pcs", "w") as f:
 with open(d + "/entries", "w") as f:
     f.write("".join("%#x\n" % pc for pc in entries))
 PY
-	"$top/build/pclndump" "$exe" - <"$d/pcs" >"$d/dump" 2>"$d/dump.err" ||
+	"$pclndump" "$exe" - <"$d/pcs" >"$d/dump" 2>"$d/dump.err" ||
 		{ echo "FAIL $v $flavor: pclndump failed: $(head -3 "$d/dump.err")"; status=1; continue; }
 	"$go" tool addr2line "$exe" <"$d/pcs" >"$d/a2l" 2>"$d/a2l.err" ||
 		{ echo "FAIL $v $flavor: go tool addr2line failed: $(head -3 "$d/a2l.err")"; status=1; continue; }
@@ -92,7 +93,7 @@ PY
 	# Name lookups, and two doctored copies of the executable: an unknown
 	# magic must be refused naming it; without a .gopclntab section the
 	# runtime.pclntab symbols must give the same answers.
-	if ! "$top/build/pclndump" --names "$exe" >"$d/names"; then
+	if ! "$pclndump" --names "$exe" >"$d/names"; then
 		echo "MISMATCH $v $flavor: $(grep -v '^format=' "$d/names" | head -5)"
 		total_bad=$((total_bad + 1))
 	fi
@@ -112,12 +113,12 @@ j = data.find(b".gopclntab\x00")
 data[j:j + 10] = b".gopclnxxx"
 open(d + "/nosection", "wb").write(data)
 PY
-		if "$top/build/pclndump" "$d/badmagic" >/dev/null 2>"$d/badmagic.err" ||
+		if "$pclndump" "$d/badmagic" >/dev/null 2>"$d/badmagic.err" ||
 			! grep -q '0xfffffffa is not supported' "$d/badmagic.err"; then
 			echo "MISMATCH $v: bad magic not refused: $(cat "$d/badmagic.err")"
 			total_bad=$((total_bad + 1))
 		fi
-		"$top/build/pclndump" "$d/nosection" - <"$d/pcs" >"$d/nosection.dump" 2>&1
+		"$pclndump" "$d/nosection" - <"$d/pcs" >"$d/nosection.dump" 2>&1
 		if ! cmp -s "$d/dump" "$d/nosection.dump"; then
 			echo "MISMATCH $v: without .gopclntab: $(diff "$d/dump" "$d/nosection.dump" | head -5)"
 			total_bad=$((total_bad + 1))

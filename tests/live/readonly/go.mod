@@ -1,0 +1,3 @@
+module gostuck.example/livereadonly
+
+go 1.19
