@@ -121,6 +121,21 @@ def test_reports_equal_cli(version):
     assert checked == len(dirs)
 
 
+def test_pprof_equals_cli(tmp_path):
+    """gostuck goroutines --pprof writes the very bytes gostuck --pprof does."""
+    needs_fixtures()
+    checked = 0
+    for d in fixture_dirs()[:3]:
+        exe, core = real(d, "exe"), real(d, "core")
+        mine, theirs = tmp_path / "gdb.pb.gz", tmp_path / "cli.pb.gz"
+        outs, _, err = gdb_run([exe, core], ["gostuck goroutines --reason chan --pprof %s" % mine])
+        assert "gostuck:" not in err, err
+        assert outs[0] == cli("--reason", "chan", "--pprof", str(theirs), exe, core), d
+        assert mine.read_bytes() == theirs.read_bytes() and len(theirs.read_bytes()) > 20, d
+        checked += 1
+    assert checked == 3
+
+
 # ---- goroutine frames, locals, bt ----
 
 def hold_goroutines(report):

@@ -29,6 +29,7 @@ class ReportArgs:
         self.func = None
         self.leak = None
         self.ids = None
+        self.pprof = None  # --pprof FILE: also write the goroutine profile there
 
     def analysis_key(self) -> tuple:
         """The options that change the analysis itself (not its view)."""
@@ -51,7 +52,7 @@ def parse_report_args(argv: list) -> ReportArgs:
             raise UsageError("unexpected argument '%s' (options start with --; see 'help gostuck goroutines')" % w)
         name, eq, val = w[2:].partition("=")
         takes = name in ("group-by", "max-frames", "suspect-minutes", "suspect-count", "reason", "status", "func",
-                         "id")
+                         "id", "pprof")
         if takes and not eq:
             i += 1
             if i == len(argv):
@@ -90,6 +91,10 @@ def parse_report_args(argv: list) -> ReportArgs:
                 raise UsageError("--id wants goroutine ids separated by commas, not '%s'" % val)
             if any(x < 0 for x in a.ids):
                 raise UsageError("--id wants goroutine ids separated by commas, not '%s'" % val)
+        elif name == "pprof":
+            if not val:
+                raise UsageError("--pprof wants the name of the file to write the profile to")
+            a.pprof = val
         else:
             raise UsageError("unknown option '--%s' (see 'help gostuck goroutines')" % name)
         i += 1

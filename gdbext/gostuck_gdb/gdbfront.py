@@ -331,6 +331,7 @@ Usage: gostuck goroutines [--json] [--group-by=KEY] [--all] [--reason=TEXT]
   --leaked     only goroutines judged leaked
   --json       the JSON report (the gostuck command's schema)
   --all        also dead goroutines and runtime-internal groups
+  --pprof FILE also write the goroutine profile to FILE (for go tool pprof)
 
 Works on live processes and core files; the analysis is kept until the program runs.
 Example:  gostuck goroutines --reason "chan send" --group-by site"""
@@ -340,7 +341,16 @@ Example:  gostuck goroutines --reason "chan send" --group-by site"""
 
     def invoke(self, arg, from_tty):
         args = _parse(C.parse_report_args, gdb.string_to_argv(arg))
-        gdb.write(_render(_analysis(args), args))
+        an = _analysis(args)
+        if args.pprof:
+            # the same bytes gostuck --pprof writes, written first as it does
+            data = _render(an, args, fmt=L.FORMAT_PPROF)
+            try:
+                with open(args.pprof, "wb") as f:
+                    f.write(data)
+            except OSError as e:
+                raise gdb.GdbError("gostuck: cannot write the profile to %s: %s" % (args.pprof, e.strerror))
+        gdb.write(_render(an, args))
 
 
 class LeaksCmd(gdb.Command):
