@@ -364,11 +364,19 @@ static void index_runtime_objects(struct rctx *c)
 {
 	const struct gs_rtschema *rs = c->rs;
 	struct gs_model *m = c->m;
-	uint64_t arr, n, p;
-	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGS), &arr) == 0 && gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGLEN), &n) == 0)
-		for (uint64_t i = 0; i < n && i < (64u << 20); i++)
-			if (gs_mem_u64(m, arr + 8 * i, &p) == 0 && p)
+	uint64_t arr, n, len, p;
+	/* Bounded as the walk bounds it (gs_goroutines_read): by len(allgs)
+	 * too, and stopping at the first unreadable entry.  A damaged allglen
+	 * alone (fuzz_walk found one of 2^64-1) otherwise made 64M failing
+	 * reads here, minutes of a stalled analysis. */
+	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGS), &arr) == 0 && gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGLEN), &n) == 0 &&
+	    gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLGS) + 8, &len) == 0)
+		for (uint64_t i = 0; i < n && i < len && i < (64u << 20); i++) {
+			if (gs_mem_u64(m, arr + 8 * i, &p) != 0)
+				break;
+			if (p)
 				put_typed(c, p, GS_RT_G);
+		}
 	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLM), &p) == 0)
 		for (size_t i = 0; p && i < 100000; i++) {
 			put_typed(c, p, GS_RT_M);
