@@ -23,9 +23,12 @@ GS_LIBS := -lelf -ldw -ljson-c -lprotobuf-c -lz
 
 # Go toolchains: every /usr/lib/go-1.NN installed on this machine.
 GO_VERSIONS ?= $(sort $(patsubst /usr/lib/go-%/bin/go,%,$(wildcard /usr/lib/go-1.*/bin/go)))
-DEB_PKGS := libelf-dev libdw-dev libjson-c-dev libprotobuf-c-dev protobuf-c-compiler golang-github-google-pprof-dev zlib1g-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd time
+# The fuzz targets (fuzz/, `make fuzz`) and their regression test in
+# `make check`: clang with libFuzzer and the sanitizers' runtime, objcopy.
+FUZZ_PKGS := clang-14 libclang-rt-14-dev binutils
+DEB_PKGS := $(FUZZ_PKGS) libelf-dev libdw-dev libjson-c-dev libprotobuf-c-dev protobuf-c-compiler golang-github-google-pprof-dev zlib1g-dev python3 python3-jsonschema python3-pytest gdb gdbserver zstd time
 
-.PHONY: all deps godeps lib cli fixtures check check-asan test-unit test-oracle test-badinput test-schema demo install clean bench
+.PHONY: all deps godeps lib cli fixtures check check-asan test-unit test-oracle test-badinput test-schema demo install clean bench fuzz fuzz-build fuzz-seeds
 
 all: cli lib
 
@@ -112,5 +115,50 @@ install: all
 	install -m 644 gdbext/gostuck_gdb/*.py $(DESTDIR)$(PREFIX)/share/gostuck/gdb/gostuck_gdb/
 	@echo "gdb: add this line to ~/.gdbinit:  source $(PREFIX)/share/gostuck/gdb/gostuck-gdb.py"
 
+# ---- fuzzing (fuzz/README.md): libFuzzer targets built with clang-14,
+# ASan and UBSan into build-fuzz/; the library objects compiled with
+# -fsanitize=fuzzer-no-link so the fuzzer sees their coverage.
+FUZZ_CC ?= clang-14
+FUZZ := build-fuzz
+FUZZ_TARGETS ?= dump json core pcln dwarf walk
+FUZZ_SECONDS ?= 60
+# Seeds and the fixture the targets mutate come from this Go version's
+# fixtures (the newest installed).
+FUZZ_GO ?= $(lastword $(GO_VERSIONS))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Icoreanalyze/include -I$(GEN) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_LIB_OBJS := $(patsubst $(SRC)/%.c,$(FUZZ)/obj/%.o,$(LIB_SRCS)) $(FUZZ)/obj/profile.pb-c.o
+FUZZ_BINS := $(patsubst %,$(FUZZ)/fuzz_%,$(FUZZ_TARGETS))
+
+$(FUZZ)/obj/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h) coreanalyze/include/gostuck.h $(GEN)/profile.pb-c.h | deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ)/obj/profile.pb-c.o: $(GEN)/profile.pb-c.c $(GEN)/profile.pb-c.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ)/obj/fuzzlib.o: fuzz/fuzzlib.c fuzz/fuzzlib.h coreanalyze/include/gostuck.h | deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzzlib.h $(FUZZ)/obj/fuzzlib.o $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ)/obj/fuzzlib.o $(FUZZ_LIB_OBJS) -o $@ $(GS_LIBS)
+
+# Keep the objects between builds (make would delete them as intermediates).
+.SECONDARY: $(FUZZ_LIB_OBJS) $(FUZZ)/obj/fuzzlib.o
+
+fuzz-build: $(FUZZ_BINS)
+
+# The fixture the targets mutate and the seed corpora, from the fixtures
+# of Go $(FUZZ_GO) (made first when missing).
+fuzz-seeds: cli godeps
+	@fuzz/make-seeds.sh $(FUZZ_GO) $(FUZZ)
+
+# Run each target FUZZ_SECONDS seconds, one at a time; a summary table,
+# and a line per target appended to build-fuzz/stats.tsv.
+fuzz: fuzz-build fuzz-seeds
+	@fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan $(FUZZ)

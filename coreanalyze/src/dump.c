@@ -39,7 +39,7 @@
 #include "model.h"
 
 #define MAX_DUMP_BYTES (16ull << 30)   /* a dump of 10M goroutines is ~10 GB */
-#define MAX_DEBUG1_TOTAL 100000000ull  /* goroutines one ?debug=1 dump may claim */
+#define MAX_DEBUG1_TOTAL 10000000ull   /* goroutines one ?debug=1 dump may claim: each costs ~150 bytes of report, 1.5 GB at this bound */
 #define MAX_LABELS 1024                /* per goroutine */
 
 /* ---- strings: interned in the arena, so goroutines share names ---- */

@@ -385,7 +385,6 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 	m->allgs = allgs;
 	m->nallgs = allglen;
 	struct gctx c = { .m = m };
-	read_ms(&c);
 
 	size_t gsize = gs_rt_val(rs, GS_RT_G);
 	uint8_t *gb = malloc(gsize ? gsize : 1);
@@ -401,6 +400,9 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 		return gs_fail(err, GS_E_INPUT, "the allgs array at %#llx is not in the core: the core is truncated or damaged",
 		               (unsigned long long)allgs);
 	}
+	/* The thread list only once nothing can fail: the returns above
+	 * leaked it when allgs' array was unreadable (fuzz_walk). */
+	read_ms(&c);
 	struct gs_goroutine *gs = gs_arena_alloc(m->arena, (allglen ? allglen : 1) * sizeof *gs);
 	m->graw = calloc(allglen ? allglen : 1, sizeof *m->graw);
 	if (!m->graw)

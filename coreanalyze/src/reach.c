@@ -166,11 +166,19 @@ static void scan_range(struct rctx *c, uint64_t lo, uint64_t hi, uint64_t s1, ui
 		if (n == 0)
 			break;
 		if (gs_mem_read(c->m, lo, c->buf, n) != 0) {
-			/* Partly unreadable (not in the core): go word by word. */
-			for (size_t k = 0; k < n; k += 8) {
-				uint64_t w;
-				if (gs_mem_u64(c->m, lo + k, &w) == 0 && !((lo + k >= s1 && lo + k < e1) || (lo + k >= s2 && lo + k < e2)))
-					mark_word(c, w);
+			/* Partly unreadable (not in the core): page by page, then
+			 * word by word in the pages that read.  Word by word over
+			 * the whole chunk made a damaged range (a g's stack.hi far
+			 * past its sp, fuzz_walk) cost a failing read per word. */
+			for (size_t k = 0; k < n;) {
+				size_t pg = 4096 - (size_t)((lo + k) & 4095);
+				if (pg > n - k)
+					pg = n - k;
+				if (gs_mem_read(c->m, lo + k, c->buf + k, pg) == 0)
+					for (size_t j = k; j < k + pg; j += 8)
+						if (!((lo + j >= s1 && lo + j < e1) || (lo + j >= s2 && lo + j < e2)))
+							mark_word(c, gs_le64(c->buf + j));
+				k += pg;
 			}
 		} else {
 			for (size_t k = 0; k < n; k += 8) {
@@ -287,7 +295,11 @@ static void scan_stack(struct rctx *c, const struct gs_goroutine *g, const struc
 			break;
 		top = next;
 	}
-	if (top < raw->hi && (g->stack_error || g->frames_truncated || g->nframes == 0))
+	/* A real stack is at most runtime.maxstacksize (1 GB on 64-bit,
+	 * set by runtime.main since Go 1.0); a damaged stack.hi further out
+	 * (fuzz_walk) is not scanned. */
+	if (top < raw->hi && raw->hi - top <= (1ull << 30) &&
+	    (g->stack_error || g->frames_truncated || g->nframes == 0))
 		scan_range(c, top, raw->hi, 0, 0, 0, 0);
 	/* Stack objects that live pointers reach, and what they reach. */
 	for (bool more = true; more;) {

@@ -30,7 +30,7 @@ struct cbtarget {
 	struct gs_callbacks cb;
 	struct gs_thread *threads;
 	size_t nthreads;
-	struct gs_map index; /* block number -> slot + 1 in blocks */
+	struct gs_map index; /* block number + 1 -> slot + 1 in blocks */
 	struct block **blocks;
 	size_t nblocks, cap;
 };
@@ -47,7 +47,11 @@ static void cache_clear(struct cbtarget *t)
 static const struct block *get_block(struct cbtarget *t, uint64_t bno)
 {
 	uint64_t slot;
-	if (gs_map_get(&t->index, bno, &slot))
+	/* gs_map keys must not be 0 (an empty slot): block 0 holds the
+	 * addresses below 64 KiB that a damaged pointer (nil plus a field
+	 * offset) points to, and was "found" in any empty slot with slot 0,
+	 * reading blocks[-1] (fuzz_walk). */
+	if (gs_map_get(&t->index, bno + 1, &slot))
 		return t->blocks[slot - 1];
 	if ((t->nblocks + 1) * sizeof(struct block) > GS_CB_CACHE_MAX)
 		cache_clear(t);
@@ -70,7 +74,7 @@ static const struct block *get_block(struct cbtarget *t, uint64_t bno)
 				b->missing |= (uint64_t)1 << i;
 	}
 	t->blocks[t->nblocks++] = b;
-	gs_map_put(&t->index, bno, t->nblocks);
+	gs_map_put(&t->index, bno + 1, t->nblocks);
 	return b;
 }
 

@@ -249,7 +249,9 @@ int gs_target_open_core(const char *path, struct gs_target *out, struct gs_error
 			gs_fail(err, GS_E_INPUT, "%s: unreadable program header %zu: the core is corrupt", path, i);
 			goto fail;
 		}
-		if (ph.p_filesz && ph.p_offset + ph.p_filesz > want_size)
+		if (ph.p_filesz && ph.p_offset + ph.p_filesz < ph.p_offset)
+			want_size = UINT64_MAX; /* wraps: truncated by any measure */
+		else if (ph.p_filesz && ph.p_offset + ph.p_filesz > want_size)
 			want_size = ph.p_offset + ph.p_filesz;
 		if (ph.p_type == PT_NOTE) {
 			if (ph.p_offset > c->size || ph.p_filesz > c->size - ph.p_offset)
@@ -263,8 +265,12 @@ int gs_target_open_core(const char *path, struct gs_target *out, struct gs_error
 				filesz = 0;
 			else if (filesz > c->size - ph.p_offset)
 				filesz = c->size - ph.p_offset;
+			/* No pointer past the mapping, even an unused one: a
+			 * p_offset beyond the file made c->map + p_offset
+			 * overflow (UBSan, fuzz_core). */
 			struct core_seg *s = &c->segs[c->nsegs++];
-			*s = (struct core_seg){ ph.p_vaddr, ph.p_memsz, filesz, c->map + ph.p_offset, ph.p_flags };
+			*s = (struct core_seg){ ph.p_vaddr, ph.p_memsz, filesz, filesz ? c->map + ph.p_offset : c->map,
+				                ph.p_flags };
 			if (!(ph.p_flags & PF_W) && filesz > 0)
 				c->regions[c->nregions++] = (struct gs_core_region){ ph.p_vaddr, s->bytes, filesz };
 		}
