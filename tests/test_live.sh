@@ -38,7 +38,7 @@ GOSTUCK=${GOSTUCK:-build/gostuck}
 case "$GOSTUCK" in /*) ;; *) GOSTUCK=$top/$GOSTUCK ;; esac
 OUT=${LIVE_OUT:-$top/build/live}
 case "$OUT" in /*) ;; *) OUT=$top/$OUT ;; esac
-READY_TIMEOUT=30
+READY_TIMEOUT=60
 PASSED=0
 FAILED=0
 
@@ -103,8 +103,10 @@ fx_start() {
 			return 1
 		fi
 	done
-	local i sc
-	for ((i = 0; i < 500; i++)); do
+	# The same deadline: on a loaded machine the main thread may take a
+	# while to get from printing "ready" into read(0).
+	local sc
+	while [ "$(now_ms)" -le "$deadline" ]; do
 		sc=$(cat "/proc/$FX_PID/task/$FX_PID/syscall" 2>/dev/null)
 		[[ "$sc" == "0 0x0 "* ]] && return 0
 		sleep 0.01
