@@ -22,7 +22,12 @@
  * a running goroutine are scanned conservatively.  Heap objects are
  * scanned conservatively too (no heap bitmaps), except noscan spans.
  * Conservative scanning can only make an object look reachable: it can
- * cost a leak verdict, never call a live goroutine leaked. */
+ * cost a leak verdict, never call a live goroutine leaked.  To keep that
+ * cost down, a word is taken as a pointer only into a slot that holds an
+ * object (the span's allocBits and freeindex, or, in a span not swept
+ * since the last GC, its mark bits): what a freed slot still holds is
+ * nobody's reference (fixture freedslot).  Marks are a bit per slot of
+ * each span. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,8 +40,10 @@
 #define SCAN_CHUNK 65536
 
 struct spaninfo {
-	uint64_t start, end, elemsize;
+	uint64_t start, end, elemsize, nelems;
 	bool inuse, scan;
+	uint8_t *live; /* a bit per slot: holds an object; NULL: any slot may */
+	uint8_t *mark; /* a bit per slot: marked here (allocated on first mark) */
 };
 
 struct rctx {
@@ -48,7 +55,8 @@ struct rctx {
 	struct gs_map spans;    /* span address -> index+1 into spanv */
 	struct gs_vec spanv;    /* struct spaninfo */
 	struct gs_map arenas;   /* arena index + 1 -> heapArena address (0: none) + 1 */
-	struct gs_map marked;   /* object base -> 1 */
+	uint32_t sweepgen;      /* mheap_.sweepgen */
+	bool sweep_known;       /* the span fields that say which slots hold objects */
 	struct gs_map typed;    /* heap object base -> (offset of the struct in it) << 16 | schema TYPE id + 1
 	                         * (g, m, p; Go 1.22+ puts a malloc header before big objects) */
 	struct gs_vec work;     /* uint64_t object bases to scan (sizes looked up again) */
@@ -95,10 +103,54 @@ static uint64_t fld(struct rctx *c, uint64_t base, enum gs_rt_id id)
 	return v;
 }
 
+/* Which slots of the span at sp hold objects, a bit per slot; NULL when
+ * that cannot be told (every slot may then).  A swept span (sweepgen ==
+ * mheap_.sweepgen, or +3: swept and cached) holds what allocBits says,
+ * and every slot below freeindex (allocated since the sweep: the runtime's
+ * isFree).  A span the sweeper has not reached yet (sweepgen - 2) holds
+ * what the last mark found alive (gcmarkBits): the rest is garbage its
+ * allocBits still show.  Spans being swept, or cached before the sweep
+ * began, are taken as full.  Without this, a pointer left in a dead
+ * object could keep a blocked goroutine's channel "reachable". */
+static uint8_t *span_live_bits(struct rctx *c, uint64_t sp, uint64_t nelems)
+{
+	if (!c->sweep_known || nelems == 0)
+		return NULL;
+	uint32_t sg = (uint32_t)fld(c, sp, GS_RT_MSPAN_SWEEPGEN), h = c->sweepgen;
+	bool swept = sg == h || sg == (uint32_t)(h + 3), unswept = sg == (uint32_t)(h - 2);
+	if (!swept && !unswept)
+		return NULL;
+	uint64_t bits = fld(c, sp, unswept ? GS_RT_MSPAN_GCMARKBITS : GS_RT_MSPAN_ALLOCBITS);
+	size_t nb = (size_t)(nelems + 7) / 8;
+	uint8_t *b = malloc(nb);
+	if (!b)
+		abort();
+	if (!bits || gs_mem_read(c->m, bits, b, nb) != 0) {
+		free(b);
+		return NULL;
+	}
+	if (swept) {
+		uint64_t fi = fld(c, sp, GS_RT_MSPAN_FREEINDEX);
+		if (fi > nelems)
+			fi = nelems;
+		for (uint64_t i = 0; i < fi; i++)
+			b[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	return b;
+}
+
+static bool bit(const uint8_t *b, uint64_t i)
+{
+	return (b[i / 8] >> (i % 8)) & 1;
+}
+
 /* The heap object containing p (runtime.spanOf + findObject): 0 and its
- * base, size and whether it may hold pointers; -1 when p is not in an
- * in-use heap span. */
-static int heap_find(struct rctx *c, uint64_t p, uint64_t *base, uint64_t *size, bool *scan)
+ * base, size, whether it may hold pointers, and its span and slot; 1 (and
+ * the same) when p is in an in-use span but its slot holds no object
+ * (free, or garbage not swept yet); -1 when p is not in an in-use heap
+ * span. */
+static int heap_find_slot(struct rctx *c, uint64_t p, uint64_t *base, uint64_t *size, bool *scan,
+                          struct spaninfo **span, uint64_t *slot)
 {
 	uint64_t ri = (p - AMD64_ARENA_BASE_OFFSET) >> c->logarena;
 	if (ri >= c->nl2)
@@ -129,19 +181,48 @@ static int heap_find(struct rctx *c, uint64_t p, uint64_t *base, uint64_t *size,
 		si->elemsize = fld(c, sp, GS_RT_MSPAN_ELEMSIZE);
 		si->inuse = fld(c, sp, GS_RT_MSPAN_STATE) == gs_rt_val(c->rs, GS_RT_C_MSPANINUSE);
 		si->scan = (fld(c, sp, GS_RT_MSPAN_SPANCLASS) & 1) == 0; /* spanClass: low bit is noscan */
+		if (si->inuse && si->elemsize && si->end > si->start) {
+			uint64_t fit = (si->end - si->start) / si->elemsize, n = fit;
+			if (gs_rt_has(c->rs, GS_RT_MSPAN_NELEMS))
+				n = fld(c, sp, GS_RT_MSPAN_NELEMS);
+			si->nelems = n < fit ? n : fit;
+			si->live = span_live_bits(c, sp, si->nelems);
+		}
 	}
 	if (!si->inuse || p < si->start || p >= si->end || si->elemsize == 0)
 		return -1;
-	*base = si->start + (p - si->start) / si->elemsize * si->elemsize;
+	uint64_t k = (p - si->start) / si->elemsize;
+	*base = si->start + k * si->elemsize;
 	*size = si->elemsize;
 	*scan = si->scan;
-	return 0;
+	*span = si;
+	*slot = k;
+	return k < si->nelems && (!si->live || bit(si->live, k)) ? 0 : 1;
+}
+
+static int heap_find(struct rctx *c, uint64_t p, uint64_t *base, uint64_t *size, bool *scan)
+{
+	struct spaninfo *si;
+	uint64_t k;
+	return heap_find_slot(c, p, base, size, scan, &si, &k);
+}
+
+/* Mark the object in slot k of si; false when it already was. */
+static bool set_mark(struct spaninfo *si, uint64_t k)
+{
+	if (!si->mark && !(si->mark = calloc((size_t)(si->nelems + 7) / 8, 1)))
+		abort();
+	if (bit(si->mark, k))
+		return false;
+	si->mark[k / 8] |= (uint8_t)(1u << (k % 8));
+	return true;
 }
 
 static void mark_word(struct rctx *c, uint64_t w)
 {
-	uint64_t base, size, one;
+	uint64_t base, size, k;
 	bool scan;
+	struct spaninfo *si;
 	if (w >= c->stk_lo && w < c->stk_hi) {
 		struct stkobj *o = c->stkobjs.data;
 		for (size_t k = 0; k < c->stkobjs.len; k++)
@@ -149,9 +230,8 @@ static void mark_word(struct rctx *c, uint64_t w)
 				o[k].found = true;
 		return;
 	}
-	if (w < 4096 || heap_find(c, w, &base, &size, &scan) != 0 || gs_map_get(&c->marked, base, &one))
+	if (w < 4096 || heap_find_slot(c, w, &base, &size, &scan, &si, &k) != 0 || !set_mark(si, k))
 		return;
-	gs_map_put(&c->marked, base, 1);
 	if (scan)
 		*(uint64_t *)gs_vec_push(&c->work) = base;
 }
@@ -442,14 +522,16 @@ static void scan_globals(struct rctx *c)
 }
 
 /* Whether the object at addr keeps its waiters runnable: marked, or not a
- * heap object at all (isMarkedOrNotInHeap). */
+ * heap object at all (isMarkedOrNotInHeap).  A waited-on object in a slot
+ * that holds none would be a torn snapshot: runnable, to be safe. */
 static bool live_object(struct rctx *c, uint64_t addr)
 {
-	uint64_t base, size, one;
+	uint64_t base, size, k;
 	bool scan;
-	if (heap_find(c, addr, &base, &size, &scan) != 0)
+	struct spaninfo *si;
+	if (heap_find_slot(c, addr, &base, &size, &scan, &si, &k) != 0)
 		return true;
-	return gs_map_get(&c->marked, base, &one);
+	return si->mark && bit(si->mark, k);
 }
 
 enum verdict { V_ROOT, V_CANDIDATE, V_LEAKED_BY_DEFINITION, V_EXEMPT };
@@ -517,12 +599,18 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 		abort();
 	gs_map_init(&c.spans);
 	gs_map_init(&c.arenas);
-	gs_map_init(&c.marked);
 	gs_map_init(&c.typed);
 	gs_vec_init(&c.spanv, sizeof(struct spaninfo));
 	gs_vec_init(&c.work, sizeof(uint64_t));
 	gs_vec_init(&c.stkobjs, sizeof(struct stkobj));
 	bool heap = heap_ready(&c);
+	uint64_t hsg;
+	static const enum gs_rt_id sweep_fields[] = { GS_RT_MSPAN_FREEINDEX, GS_RT_MSPAN_ALLOCBITS,
+		                                      GS_RT_MSPAN_GCMARKBITS, GS_RT_MSPAN_SWEEPGEN };
+	c.sweep_known = heap && gs_mem_field(m, gs_rt_val(c.rs, GS_RT_MHEAP), GS_RT_MHEAP_SWEEPGEN, &hsg) == 0;
+	for (size_t i = 0; i < sizeof sweep_fields / sizeof *sweep_fields; i++)
+		c.sweep_known = c.sweep_known && gs_rt_has(c.rs, sweep_fields[i]);
+	c.sweepgen = (uint32_t)hsg;
 	if (!heap)
 		gs_model_warn(m, "the heap map (runtime.mheap_) is unreadable: leak verdicts only for nil channels and select {}");
 	c.csoff = gs_rt_val(c.rs, GS_RT_SUDOG_CFIELD);
@@ -589,7 +677,10 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 	free(c.buf);
 	gs_map_free(&c.spans);
 	gs_map_free(&c.arenas);
-	gs_map_free(&c.marked);
+	for (size_t i = 0; i < c.spanv.len; i++) {
+		free(((struct spaninfo *)c.spanv.data)[i].live);
+		free(((struct spaninfo *)c.spanv.data)[i].mark);
+	}
 	gs_map_free(&c.typed);
 	gs_vec_free(&c.spanv);
 	gs_vec_free(&c.work);

@@ -107,6 +107,12 @@
 	X(MSPAN_ELEMSIZE, FIELD, "runtime.mspan", "elemsize", 0)                               \
 	X(MSPAN_SPANCLASS, FIELD, "runtime.mspan", "spanclass", 0)                             \
 	X(MSPAN_STATE, FIELD, "runtime.mspan", "state.s.value|state.s", 0)                     \
+	X(MSPAN_NELEMS, FIELD, "runtime.mspan", "nelems", 0)                                   \
+	X(MSPAN_FREEINDEX, FIELD, "runtime.mspan", "freeindex", 0)                             \
+	X(MSPAN_ALLOCBITS, FIELD, "runtime.mspan", "allocBits", 0)                             \
+	X(MSPAN_GCMARKBITS, FIELD, "runtime.mspan", "gcmarkBits", 0)                           \
+	X(MSPAN_SWEEPGEN, FIELD, "runtime.mspan", "sweepgen", 0)                               \
+	X(MHEAP_SWEEPGEN, FIELD, "runtime.mheap", "sweepgen", 0)                               \
 	X(C_MSPANINUSE, CONST, "runtime.mSpanInUse", NULL, 0)                                  \
 	X(C_PAGESIZE, CONST, "runtime.pageSize|runtime._PageSize", NULL, 0)                    \
 	X(C_PAGESPERARENA, CONST, "runtime.pagesPerArena", NULL, 0)                            \
