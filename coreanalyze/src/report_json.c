@@ -6,7 +6,7 @@
  * strings may hold any bytes), and never decides anything about goroutines:
  * what it prints is what the report and the groups say.
  */
-#define _GNU_SOURCE /* fputs_unlocked, fputc_unlocked */
+#define _GNU_SOURCE /* fwrite_unlocked */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,12 +68,67 @@ void gs_report_tally_free(struct gs_report_tally *t)
 
 /* ---- JSON primitives ---- */
 
-static void put(FILE *f, const char *s)
+/* The writer: a 256 KiB buffer in front of the FILE, so that a token is a
+ * memcpy, not a stdio call (a million goroutines write gigabytes). */
+struct jw {
+	FILE *f;
+	char *buf;
+	size_t n, cap;
+	bool err;
+	unsigned long flushes;
+	struct frame_memo *memo; /* NULL: render every frame */
+};
+
+/* Frames rendered before, by pc: a million goroutines share a few hundred
+ * distinct frames, and rendering one (escaping its function and file) is
+ * most of the writer's work.  Direct-mapped; an entry is used only when
+ * every printed field matches. */
+#define FRAME_MEMO_SLOTS 4096
+struct frame_memo {
+	const char *func, *file;
+	int64_t line;
+	uint64_t pc;
+	bool inlined;
+	size_t len;
+	char *bytes;
+};
+
+static void jw_flush(struct jw *w)
 {
-	fputs_unlocked(s, f);
+	w->flushes++;
+	if (w->n && fwrite_unlocked(w->buf, 1, w->n, w->f) != w->n)
+		w->err = true;
+	w->n = 0;
 }
 
-static void put_u64(FILE *f, uint64_t v)
+static void jw_write(struct jw *w, const void *p, size_t len)
+{
+	if (w->n + len > w->cap) {
+		jw_flush(w);
+		if (len > w->cap) {
+			if (fwrite_unlocked(p, 1, len, w->f) != len)
+				w->err = true;
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, p, len);
+	w->n += len;
+}
+
+static inline void jw_c(struct jw *w, char c)
+{
+	if (w->n == w->cap)
+		jw_flush(w);
+	w->buf[w->n++] = c;
+}
+
+
+static void put(struct jw *f, const char *s)
+{
+	jw_write(f, s, strlen(s));
+}
+
+static void put_u64(struct jw *f, uint64_t v)
 {
 	char buf[24], *p = buf + sizeof buf;
 	*--p = 0;
@@ -81,20 +136,20 @@ static void put_u64(FILE *f, uint64_t v)
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	fputs_unlocked(p, f);
+	jw_write(f, p, (size_t)(buf + sizeof buf - 1 - p));
 }
 
-static void put_i64(FILE *f, int64_t v)
+static void put_i64(struct jw *f, int64_t v)
 {
 	if (v < 0) {
-		fputc_unlocked('-', f);
+		jw_c(f, '-');
 		put_u64(f, -(uint64_t)v);
 	} else {
 		put_u64(f, (uint64_t)v);
 	}
 }
 
-static void put_addr(FILE *f, uint64_t v)
+static void put_addr(struct jw *f, uint64_t v)
 {
 	static const char hex[] = "0123456789abcdef";
 	char buf[24], *p = buf + sizeof buf;
@@ -107,10 +162,10 @@ static void put_addr(FILE *f, uint64_t v)
 	*--p = 'x';
 	*--p = '0';
 	*--p = '"';
-	fputs_unlocked(p, f);
+	jw_write(f, p, (size_t)(buf + sizeof buf - 1 - p));
 }
 
-static void put_bool(FILE *f, bool b)
+static void put_bool(struct jw *f, bool b)
 {
 	put(f, b ? "true" : "false");
 }
@@ -146,15 +201,25 @@ size_t gs_report_utf8_len(const unsigned char *p)
 
 /* A JSON string, or null for NULL.  Control characters, '"' and '\' are
  * escaped; bytes that are not well-formed UTF-8 become U+FFFD, one each. */
-void gs_report_json_string(FILE *f, const char *s)
+static void put_str(struct jw *f, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	if (!s) {
 		put(f, "null");
 		return;
 	}
-	fputc_unlocked('"', f);
+	jw_c(f, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		/* A run of bytes that need no escaping, in one write: names and
+		 * paths are mostly nothing else. */
+		const unsigned char *q = p;
+		while (*q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+			q++;
+		if (q > p) {
+			jw_write(f, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
 		unsigned char c = *p;
 		if (c >= 0x80) {
 			size_t n = gs_report_utf8_len(p);
@@ -162,7 +227,7 @@ void gs_report_json_string(FILE *f, const char *s)
 				put(f, "\\ufffd");
 				p++;
 			} else {
-				fwrite_unlocked(p, 1, n, f);
+				jw_write(f, p, n);
 				p += n;
 			}
 			continue;
@@ -180,20 +245,26 @@ void gs_report_json_string(FILE *f, const char *s)
 				char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
 				put(f, esc);
 			} else {
-				fputc_unlocked((char)c, f);
+				jw_c(f, (char)c);
 			}
 		}
 		p++;
 	}
-	fputc_unlocked('"', f);
+	jw_c(f, '"');
 }
 
-#define put_str gs_report_json_string
+void gs_report_json_string(FILE *out, const char *s)
+{
+	char buf[4096];
+	struct jw w = { .f = out, .buf = buf, .cap = sizeof buf };
+	put_str(&w, s);
+	jw_flush(&w);
+}
 
 /* ---- report pieces ---- */
 
 /* pc 0: not known (a text dump without pcs); no frame runs at address 0. */
-static void put_addr_or_null(FILE *f, uint64_t a)
+static void put_addr_or_null(struct jw *f, uint64_t a)
 {
 	if (a)
 		put_addr(f, a);
@@ -202,7 +273,7 @@ static void put_addr_or_null(FILE *f, uint64_t a)
 }
 
 /* id 0: not known (a ?debug=1 dump prints none); no goroutine of allgs has id 0. */
-static void put_id(FILE *f, uint64_t id)
+static void put_id(struct jw *f, uint64_t id)
 {
 	if (id)
 		put_u64(f, id);
@@ -210,7 +281,7 @@ static void put_id(FILE *f, uint64_t id)
 		put(f, "null");
 }
 
-static void put_frame(FILE *f, const struct gs_frame *fr)
+static void render_frame(struct jw *f, const struct gs_frame *fr)
 {
 	put(f, "{\"func\":");
 	put_str(f, fr->func);
@@ -222,23 +293,48 @@ static void put_frame(FILE *f, const struct gs_frame *fr)
 	put_addr_or_null(f, fr->pc);
 	put(f, ",\"inlined\":");
 	put_bool(f, fr->inlined);
-	fputc_unlocked('}', f);
+	jw_c(f, '}');
 }
 
-static void put_frames(FILE *f, const struct gs_frame *frames, size_t n)
+static void put_frame(struct jw *f, const struct gs_frame *fr)
 {
-	fputc_unlocked('[', f);
+	if (!f->memo || !fr->pc) {
+		render_frame(f, fr);
+		return;
+	}
+	struct frame_memo *e = &f->memo[(fr->pc ^ (fr->pc >> 12) ^ (uintptr_t)fr->func >> 4) % FRAME_MEMO_SLOTS];
+	if (e->bytes && e->pc == fr->pc && e->func == fr->func && e->file == fr->file && e->line == fr->line &&
+	    e->inlined == fr->inlined) {
+		jw_write(f, e->bytes, e->len);
+		return;
+	}
+	size_t at = f->n;
+	unsigned long fl = f->flushes;
+	render_frame(f, fr);
+	if (f->flushes != fl)
+		return; /* not in the buffer whole: memoized next time */
+	char *b = malloc(f->n - at);
+	if (!b)
+		return;
+	memcpy(b, f->buf + at, f->n - at);
+	free(e->bytes);
+	*e = (struct frame_memo){ fr->func, fr->file, fr->line, fr->pc, fr->inlined, f->n - at, b };
+}
+
+static void put_frames(struct jw *f, const struct gs_frame *frames, size_t n)
+{
+	jw_c(f, '[');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			fputc_unlocked(',', f);
+			jw_c(f, ',');
 		put_frame(f, &frames[i]);
 	}
-	fputc_unlocked(']', f);
+	jw_c(f, ']');
 }
 
 /* created_by: the go statement, with its parent when known (parent < 0:
  * not recorded, or members of a group differ). */
-static void put_created(FILE *f, const struct gs_frame *c, int64_t parent)
+static void put_created(struct jw *f, const struct gs_frame *c, int64_t parent)
 {
 	if (!c) {
 		put(f, "null");
@@ -257,7 +353,7 @@ static void put_created(FILE *f, const struct gs_frame *c, int64_t parent)
 		put(f, "null");
 	else
 		put_i64(f, parent);
-	fputc_unlocked('}', f);
+	jw_c(f, '}');
 }
 
 /* A wait object's goroutines are listed in every waiter's wait_objects:
@@ -266,21 +362,27 @@ static void put_created(FILE *f, const struct gs_frame *c, int64_t parent)
  * --group-by object lists every member once. */
 #define GS_JSON_MAX_IDS 64
 
-static void put_ids(FILE *f, const char *key, const uint64_t *ids, size_t n, size_t all)
+static void put_ids(struct jw *f, const char *key, const char *key_count, const uint64_t *ids, size_t n, size_t all)
 {
-	fprintf(f, ",\"%s_count\":%zu,\"%s\":", key, all > n ? all : n, key);
+	jw_c(f, ',');
+	put_str(f, key_count);
+	jw_c(f, ':');
+	put_u64(f, all > n ? all : n);
+	jw_c(f, ',');
+	put_str(f, key);
+	jw_c(f, ':');
 	if (n > GS_JSON_MAX_IDS)
 		n = GS_JSON_MAX_IDS;
-	fputc_unlocked('[', f);
+	jw_c(f, '[');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			fputc_unlocked(',', f);
+			jw_c(f, ',');
 		put_u64(f, ids[i]);
 	}
-	fputc_unlocked(']', f);
+	jw_c(f, ']');
 }
 
-static void put_opt_i64(FILE *f, const char *key, int64_t v)
+static void put_opt_i64(struct jw *f, const char *key, int64_t v)
 {
 	put(f, key);
 	if (v < 0)
@@ -289,7 +391,7 @@ static void put_opt_i64(FILE *f, const char *key, int64_t v)
 		put_i64(f, v);
 }
 
-static void put_tri(FILE *f, const char *key, int v)
+static void put_tri(struct jw *f, const char *key, int v)
 {
 	put(f, key);
 	if (v < 0)
@@ -299,7 +401,7 @@ static void put_tri(FILE *f, const char *key, int v)
 }
 
 /* A wait object: kind and addr always; the fields of its kind after. */
-static void put_wait(FILE *f, const struct gs_wait *w)
+static void put_wait(struct jw *f, const struct gs_wait *w)
 {
 	const struct gs_object *o = w->obj;
 	put(f, "{\"kind\":");
@@ -331,11 +433,11 @@ static void put_wait(FILE *f, const struct gs_wait *w)
 		put_opt_i64(f, ",\"cap\":", o->cap);
 		put_opt_i64(f, ",\"len\":", o->len);
 		put_tri(f, ",\"closed\":", o->closed);
-		put_ids(f, "senders", o->senders, o->nsenders, o->nsenders_all);
-		put_ids(f, "receivers", o->receivers, o->nreceivers, o->nreceivers_all);
+		put_ids(f, "senders", "senders_count", o->senders, o->nsenders, o->nsenders_all);
+		put_ids(f, "receivers", "receivers_count", o->receivers, o->nreceivers, o->nreceivers_all);
 	} else if (o && (!strcmp(o->kind, "mutex") || !strcmp(o->kind, "rwmutex") || !strcmp(o->kind, "waitgroup") ||
 	                 !strcmp(o->kind, "cond") || !strcmp(o->kind, "sema"))) {
-		put_ids(f, "waiters", o->waiters, o->nwaiters, o->nwaiters_all);
+		put_ids(f, "waiters", "waiters_count", o->waiters, o->nwaiters, o->nwaiters_all);
 		if (!strcmp(o->kind, "mutex") || !strcmp(o->kind, "rwmutex")) {
 			put_tri(f, ",\"locked\":", o->locked);
 			if (o->state >= 0) {
@@ -361,10 +463,10 @@ static void put_wait(FILE *f, const struct gs_wait *w)
 		put_opt_i64(f, ",\"fd\":", o->fd);
 	}
 	put_tri(f, ",\"reachable\":", o ? o->reachable : -1);
-	fputc_unlocked('}', f);
+	jw_c(f, '}');
 }
 
-static void put_leak(FILE *f, const struct gs_leak *l)
+static void put_leak(struct jw *f, const struct gs_leak *l)
 {
 	if (!l) {
 		put(f, "null");
@@ -374,10 +476,10 @@ static void put_leak(FILE *f, const struct gs_leak *l)
 	put_str(f, l->verdict);
 	put(f, ",\"reason\":");
 	put_str(f, l->reason);
-	fputc_unlocked('}', f);
+	jw_c(f, '}');
 }
 
-static void put_goroutine(FILE *f, const struct gs_goroutine *g)
+static void put_goroutine(struct jw *f, const struct gs_goroutine *g)
 {
 	put(f, "{\"id\":");
 	put_id(f, g->id);
@@ -399,24 +501,24 @@ static void put_goroutine(FILE *f, const struct gs_goroutine *g)
 	put(f, ",\"wait_objects\":[");
 	for (size_t i = 0; i < g->nwaits; i++) {
 		if (i)
-			fputc_unlocked(',', f);
+			jw_c(f, ',');
 		put_wait(f, &g->waits[i]);
 	}
 	put(f, "],\"labels\":{");
 	for (size_t i = 0; i < g->nlabels; i++) {
 		if (i)
-			fputc_unlocked(',', f);
+			jw_c(f, ',');
 		/* a key must be a string even when the target's is unreadable */
 		put_str(f, g->labels[i].key ? g->labels[i].key : "");
-		fputc_unlocked(':', f);
+		jw_c(f, ':');
 		put_str(f, g->labels[i].value);
 	}
 	put(f, "},\"leak\":");
 	put_leak(f, g->leak);
-	fputc_unlocked('}', f);
+	jw_c(f, '}');
 }
 
-static void put_group(FILE *f, const struct gs_report *r, const struct gs_group *gp)
+static void put_group(struct jw *f, const struct gs_report *r, const struct gs_group *gp)
 {
 	put(f, "{\"key\":");
 	put_str(f, gp->key);
@@ -425,7 +527,7 @@ static void put_group(FILE *f, const struct gs_report *r, const struct gs_group 
 	put(f, ",\"ids\":[");
 	for (size_t k = 0; k < gp->count; k++) {
 		if (k)
-			fputc_unlocked(',', f);
+			jw_c(f, ',');
 		put_id(f, r->goroutines[gp->members[k]].id);
 	}
 	put(f, "],\"status\":");
@@ -456,20 +558,20 @@ static void put_group(FILE *f, const struct gs_report *r, const struct gs_group 
 	}
 	put(f, ",\"leak\":");
 	put_leak(f, l);
-	fputc_unlocked('}', f);
+	jw_c(f, '}');
 }
 
-static void put_tally(FILE *f, const struct gs_report_tally *t)
+static void put_tally(struct jw *f, const struct gs_report_tally *t)
 {
-	fputc_unlocked('{', f);
+	jw_c(f, '{');
 	for (size_t i = 0; i < t->n; i++) {
 		if (i)
-			fputc_unlocked(',', f);
+			jw_c(f, ',');
 		put_str(f, t->items[i].name);
-		fputc_unlocked(':', f);
+		jw_c(f, ':');
 		put_u64(f, t->items[i].count);
 	}
-	fputc_unlocked('}', f);
+	jw_c(f, '}');
 }
 
 static const char *kind_name(enum gs_target_kind k)
@@ -496,81 +598,95 @@ int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups 
 		return -1;
 	}
 
+	struct jw w = { .f = out, .cap = 256 * 1024 };
+	w.memo = calloc(FRAME_MEMO_SLOTS, sizeof *w.memo);
+	if (!(w.buf = malloc(w.cap)) || !w.memo) {
+		free(w.buf);
+		free(w.memo);
+		gs_report_tally_free(&by_status);
+		gs_report_tally_free(&by_reason);
+		return -1;
+	}
 	flockfile(out);
-	put(out, "{\"schema\":");
-	put_u64(out, GS_SCHEMA);
-	put(out, ",\"tool\":\"gostuck\",\"version\":");
-	put_str(out, GS_VERSION);
+	put(&w, "{\"schema\":");
+	put_u64(&w, GS_SCHEMA);
+	put(&w, ",\"tool\":\"gostuck\",\"version\":");
+	put_str(&w, GS_VERSION);
 
-	put(out, ",");
-	put(out, nl);
-	put(out, "\"target\":{\"kind\":");
-	put_str(out, kind_name(r->kind));
-	put(out, ",\"exe\":");
-	put_str(out, r->exe);
-	put(out, ",\"core\":");
-	put_str(out, r->core);
-	put(out, ",\"pid\":");
+	put(&w, ",");
+	put(&w, nl);
+	put(&w, "\"target\":{\"kind\":");
+	put_str(&w, kind_name(r->kind));
+	put(&w, ",\"exe\":");
+	put_str(&w, r->exe);
+	put(&w, ",\"core\":");
+	put_str(&w, r->core);
+	put(&w, ",\"pid\":");
 	if (r->pid < 0)
-		put(out, "null");
+		put(&w, "null");
 	else
-		put_i64(out, r->pid);
-	put(out, ",\"go_version\":");
-	put_str(out, r->go_version);
-	put(out, ",\"arch\":");
-	put_str(out, r->arch);
-	put(out, ",\"build_id\":");
-	put_str(out, r->build_id);
+		put_i64(&w, r->pid);
+	put(&w, ",\"go_version\":");
+	put_str(&w, r->go_version);
+	put(&w, ",\"arch\":");
+	put_str(&w, r->arch);
+	put(&w, ",\"build_id\":");
+	put_str(&w, r->build_id);
 
-	put(out, "},");
-	put(out, nl);
-	put(out, "\"summary\":{\"goroutines\":");
-	put_u64(out, r->ngoroutines);
-	put(out, ",\"by_status\":");
-	put_tally(out, &by_status);
-	put(out, ",\"by_wait_reason\":");
-	put_tally(out, &by_reason);
+	put(&w, "},");
+	put(&w, nl);
+	put(&w, "\"summary\":{\"goroutines\":");
+	put_u64(&w, r->ngoroutines);
+	put(&w, ",\"by_status\":");
+	put_tally(&w, &by_status);
+	put(&w, ",\"by_wait_reason\":");
+	put_tally(&w, &by_reason);
 	size_t ndef = 0, nsus = 0;
 	for (size_t i = 0; i < r->ngoroutines; i++) {
 		const struct gs_leak *l = r->goroutines[i].leak;
 		ndef += l && !strcmp(l->verdict, "definite");
 		nsus += l && !strcmp(l->verdict, "suspect");
 	}
-	put(out, ",\"leaks\":{\"definite\":");
-	put_u64(out, ndef);
-	put(out, ",\"suspect\":");
-	put_u64(out, nsus);
-	put(out, "}},");
-	put(out, nl);
-	put(out, "\"goroutines\":[");
+	put(&w, ",\"leaks\":{\"definite\":");
+	put_u64(&w, ndef);
+	put(&w, ",\"suspect\":");
+	put_u64(&w, nsus);
+	put(&w, "}},");
+	put(&w, nl);
+	put(&w, "\"goroutines\":[");
 	gs_report_tally_free(&by_status);
 	gs_report_tally_free(&by_reason);
 
 	for (size_t i = 0; i < r->ngoroutines; i++) {
-		put(out, i ? "," : "");
-		put(out, nl);
-		put_goroutine(out, &r->goroutines[i]);
+		put(&w, i ? "," : "");
+		put(&w, nl);
+		put_goroutine(&w, &r->goroutines[i]);
 	}
-	put(out, "],");
-	put(out, nl);
-	put(out, "\"groups\":[");
+	put(&w, "],");
+	put(&w, nl);
+	put(&w, "\"groups\":[");
 	for (size_t k = 0; g && k < g->ngroups; k++) {
-		put(out, k ? "," : "");
-		put(out, nl);
-		put_group(out, r, &g->groups[k]);
+		put(&w, k ? "," : "");
+		put(&w, nl);
+		put_group(&w, r, &g->groups[k]);
 	}
-	put(out, "],");
-	put(out, nl);
-	put(out, "\"warnings\":[");
+	put(&w, "],");
+	put(&w, nl);
+	put(&w, "\"warnings\":[");
 	for (size_t i = 0; i < r->nwarnings; i++) {
-		put(out, i ? "," : "");
-		put(out, nl);
-		put_str(out, r->warnings[i]);
+		put(&w, i ? "," : "");
+		put(&w, nl);
+		put_str(&w, r->warnings[i]);
 	}
-	put(out, "]}\n");
+	put(&w, "]}\n");
+	jw_flush(&w);
 	funlockfile(out);
+	free(w.buf);
+	for (size_t i = 0; i < FRAME_MEMO_SLOTS; i++)
+		free(w.memo[i].bytes);
+	free(w.memo);
 
-	if (fflush(out) != 0 || ferror(out))
+	if (w.err || fflush(out) != 0 || ferror(out))
 		return -1;
 	return 0;
 }
