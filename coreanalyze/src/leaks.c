@@ -34,28 +34,52 @@ void gs_leaks_suspect(struct gs_model *m, struct gs_report *r)
 			site_of[i] = &sites->groups[k];
 			pile[k] += blocked(&gs[i]) && !gs[i].leak && !gs[i].system;
 		}
+	/* Goroutines of one site share their verdict (a million goroutines
+	 * on a dozen sites: a dozen reasons, not a million printfs). */
+	struct memo {
+		struct gs_leak *pile, *old;
+		int64_t old_minutes;
+		const char *old_reason;
+	} *memo = calloc(sites->ngroups ? sites->ngroups : 1, sizeof *memo);
+	if (!memo)
+		abort();
 	for (size_t i = 0; i < r->ngoroutines; i++) {
 		struct gs_goroutine *g = &gs[i];
 		if (g->leak || g->system || !blocked(g))
 			continue;
-		const char *why = NULL;
-		size_t nb = site_of[i] ? pile[site_of[i] - sites->groups] : 0;
-		if (g->wait_minutes >= minutes)
-			why = gs_arena_printf(m->arena,
-			                      "blocked %lld minutes in %s (at least; --suspect-minutes is %lld): find what should have woken it",
-			                      (long long)g->wait_minutes, g->wait_reason ? g->wait_reason : g->status,
-			                      (long long)minutes);
-		else if (nb >= count)
-			why = gs_arena_printf(m->arena,
-			                      "one of %zu goroutines blocked at %s: a pile this size is how a leak looks; compare two snapshots to see if it grows",
-			                      nb, site_of[i]->key);
-		if (!why)
-			continue;
-		struct gs_leak *l = gs_arena_alloc(m->arena, sizeof *l);
-		l->verdict = "suspect";
-		l->reason = why;
-		g->leak = l;
+		size_t k = site_of[i] ? (size_t)(site_of[i] - sites->groups) : 0;
+		size_t nb = site_of[i] ? pile[k] : 0;
+		struct memo *mo = site_of[i] ? &memo[k] : NULL;
+		const char *reason = g->wait_reason ? g->wait_reason : g->status;
+		struct gs_leak *l = NULL;
+		if (g->wait_minutes >= minutes) {
+			if (mo && mo->old && mo->old_minutes == g->wait_minutes && mo->old_reason == reason) {
+				l = mo->old;
+			} else {
+				l = gs_arena_alloc(m->arena, sizeof *l);
+				l->verdict = "suspect";
+				l->reason = gs_arena_printf(
+					m->arena,
+					"blocked %lld minutes in %s (at least; --suspect-minutes is %lld): find what should have woken it",
+					(long long)g->wait_minutes, reason, (long long)minutes);
+				if (mo)
+					*mo = (struct memo){ mo->pile, l, g->wait_minutes, reason };
+			}
+		} else if (nb >= count) {
+			if (!mo->pile) {
+				mo->pile = gs_arena_alloc(m->arena, sizeof *l);
+				mo->pile->verdict = "suspect";
+				mo->pile->reason = gs_arena_printf(
+					m->arena,
+					"one of %zu goroutines blocked at %s: a pile this size is how a leak looks; compare two snapshots to see if it grows",
+					nb, site_of[i]->key);
+			}
+			l = mo->pile;
+		}
+		if (l)
+			g->leak = l;
 	}
+	free(memo);
 	free(pile);
 	free(site_of);
 	gs_groups_free(sites);

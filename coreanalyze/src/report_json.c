@@ -76,19 +76,17 @@ struct jw {
 	size_t n, cap;
 	bool err;
 	unsigned long flushes;
-	struct frame_memo *memo; /* NULL: render every frame */
+	struct memo *memo; /* NULL: render every piece */
 };
 
-/* Frames rendered before, by pc: a million goroutines share a few hundred
- * distinct frames, and rendering one (escaping its function and file) is
- * most of the writer's work.  Direct-mapped; an entry is used only when
- * every printed field matches. */
-#define FRAME_MEMO_SLOTS 4096
-struct frame_memo {
-	const char *func, *file;
-	int64_t line;
-	uint64_t pc;
-	bool inlined;
+/* Pieces rendered before: a million goroutines share a few hundred
+ * distinct frames, and the waiters of one object the same id lists;
+ * rendering them (escaping names and paths, formatting ids) was most of
+ * the writer's work.  Direct-mapped on a key of every input the piece
+ * depends on; a slot is replaced on a collision. */
+#define MEMO_SLOTS 4096
+struct memo {
+	uint64_t k[5];
 	size_t len;
 	char *bytes;
 };
@@ -120,6 +118,35 @@ static inline void jw_c(struct jw *w, char c)
 	if (w->n == w->cap)
 		jw_flush(w);
 	w->buf[w->n++] = c;
+}
+
+/* The memo slot for key k, and whether it holds k's rendering (written
+ * out if so). */
+static struct memo *memo_hit(struct jw *w, const uint64_t k[5], bool *hit)
+{
+	uint64_t h = 0;
+	for (int i = 0; i < 5; i++)
+		h = (h ^ k[i]) * 0x9e3779b97f4a7c15ull;
+	struct memo *e = &w->memo[(h >> 40) % MEMO_SLOTS];
+	*hit = e->bytes && !memcmp(e->k, k, sizeof e->k);
+	if (*hit)
+		jw_write(w, e->bytes, e->len);
+	return e;
+}
+
+/* Keep what was written since at (flush count fl) as e's rendering of k. */
+static void memo_keep(struct jw *w, struct memo *e, const uint64_t k[5], size_t at, unsigned long fl)
+{
+	if (w->flushes != fl)
+		return; /* not in the buffer whole: kept next time */
+	char *b = malloc(w->n - at);
+	if (!b)
+		return;
+	memcpy(b, w->buf + at, w->n - at);
+	free(e->bytes);
+	memcpy(e->k, k, sizeof e->k);
+	e->len = w->n - at;
+	e->bytes = b;
 }
 
 
@@ -302,23 +329,16 @@ static void put_frame(struct jw *f, const struct gs_frame *fr)
 		render_frame(f, fr);
 		return;
 	}
-	struct frame_memo *e = &f->memo[(fr->pc ^ (fr->pc >> 12) ^ (uintptr_t)fr->func >> 4) % FRAME_MEMO_SLOTS];
-	if (e->bytes && e->pc == fr->pc && e->func == fr->func && e->file == fr->file && e->line == fr->line &&
-	    e->inlined == fr->inlined) {
-		jw_write(f, e->bytes, e->len);
+	const uint64_t k[5] = { fr->pc, (uintptr_t)fr->func, (uintptr_t)fr->file, (uint64_t)fr->line,
+		                (uint64_t)fr->inlined };
+	bool hit;
+	struct memo *e = memo_hit(f, k, &hit);
+	if (hit)
 		return;
-	}
 	size_t at = f->n;
 	unsigned long fl = f->flushes;
 	render_frame(f, fr);
-	if (f->flushes != fl)
-		return; /* not in the buffer whole: memoized next time */
-	char *b = malloc(f->n - at);
-	if (!b)
-		return;
-	memcpy(b, f->buf + at, f->n - at);
-	free(e->bytes);
-	*e = (struct frame_memo){ fr->func, fr->file, fr->line, fr->pc, fr->inlined, f->n - at, b };
+	memo_keep(f, e, k, at, fl);
 }
 
 static void put_frames(struct jw *f, const struct gs_frame *frames, size_t n)
@@ -364,6 +384,14 @@ static void put_created(struct jw *f, const struct gs_frame *c, int64_t parent)
 
 static void put_ids(struct jw *f, const char *key, const char *key_count, const uint64_t *ids, size_t n, size_t all)
 {
+	/* 1 << 63: not a pc, so never a frame's key */
+	const uint64_t k[5] = { (uintptr_t)ids, (uintptr_t)key, n, all, 1ull << 63 };
+	bool hit = false;
+	struct memo *e = f->memo && n > 4 ? memo_hit(f, k, &hit) : NULL;
+	if (hit)
+		return;
+	size_t at = f->n;
+	unsigned long fl = f->flushes;
 	jw_c(f, ',');
 	put_str(f, key_count);
 	jw_c(f, ':');
@@ -380,6 +408,8 @@ static void put_ids(struct jw *f, const char *key, const char *key_count, const 
 		put_u64(f, ids[i]);
 	}
 	jw_c(f, ']');
+	if (e)
+		memo_keep(f, e, k, at, fl);
 }
 
 static void put_opt_i64(struct jw *f, const char *key, int64_t v)
@@ -599,7 +629,7 @@ int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups 
 	}
 
 	struct jw w = { .f = out, .cap = 256 * 1024 };
-	w.memo = calloc(FRAME_MEMO_SLOTS, sizeof *w.memo);
+	w.memo = calloc(MEMO_SLOTS, sizeof *w.memo);
 	if (!(w.buf = malloc(w.cap)) || !w.memo) {
 		free(w.buf);
 		free(w.memo);
@@ -682,7 +712,7 @@ int gs_report_json(FILE *out, const struct gs_report *r, const struct gs_groups 
 	jw_flush(&w);
 	funlockfile(out);
 	free(w.buf);
-	for (size_t i = 0; i < FRAME_MEMO_SLOTS; i++)
+	for (size_t i = 0; i < MEMO_SLOTS; i++)
 		free(w.memo[i].bytes);
 	free(w.memo);
 
