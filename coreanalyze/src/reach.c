@@ -67,6 +67,8 @@ struct rctx {
 	 * scanned only once a pointer to them is found (as the GC does). */
 	uint64_t stk_lo, stk_hi;
 	struct gs_vec stkobjs; /* struct stkobj */
+	struct gs_map fscan_idx; /* pc << 1 | exact -> index+1 into fscans */
+	struct gs_vec fscans;    /* struct fscan */
 };
 
 struct stkobj {
@@ -278,78 +280,143 @@ static void scan_range(struct rctx *c, uint64_t lo, uint64_t hi, uint64_t s1, ui
 #define FUNCDATA_STACKOBJECTS 2
 #define PCDATA_STACKMAPINDEX 1
 
-/* Scan the words a stackmap bitmap marks: entry idx of the runtime.stackmap
- * at addr ({n, nbit int32; bytedata}), covering nbit words from base, or,
- * when below is set, the nbit words that end at base (locals end at varp:
- * runtime.scanframeworker). */
-static int scan_bitmap(struct rctx *c, uint64_t addr, int32_t idx, uint64_t base, bool below)
+/* What scanning a physical frame at one pc takes, all of it from the
+ * executable: a million goroutines stop at a few hundred pcs, so this is
+ * worked out once per (pc, exact) and kept (rctx.fscans). */
+struct fscan {
+	bool ok;        /* function and sp delta known; else the walk stops */
+	bool precise;   /* else [sp, fp) is scanned conservatively */
+	bool args_cons; /* the args map is unreadable: args scanned conservatively */
+	int64_t spdelta, args;
+	uint32_t nl, na;   /* bits in the locals and args maps */
+	uint8_t *lbits, *abits;
+	uint32_t nobjs;
+	int32_t *objs;     /* stack objects: offset, size pairs */
+};
+
+/* The bits of entry idx of the runtime.stackmap at addr ({n, nbit int32;
+ * bytedata}): 0 and *bits (malloc'd, NULL when nbit is 0); -1 when
+ * unreadable. */
+static int read_bitmap(struct rctx *c, uint64_t addr, int32_t idx, uint32_t *nbit_out, uint8_t **bits)
 {
 	uint8_t hdr[8];
+	*bits = NULL;
+	*nbit_out = 0;
 	if (gs_mem_read(c->m, addr, hdr, 8) != 0)
 		return -1;
 	int32_t n = (int32_t)gs_le32(hdr), nbit = (int32_t)gs_le32(hdr + 4);
 	if (nbit == 0)
 		return 0;
-	if (n <= 0 || nbit < 0 || nbit > 1 << 20 || idx < 0 || idx >= n)
+	if (n <= 0 || nbit < 0 || nbit > 1 << 15 || idx < 0 || idx >= n)
 		return -1;
 	size_t nbytes = ((size_t)nbit + 7) / 8;
-	uint8_t bits[4096];
-	if (nbytes > sizeof bits || gs_mem_read(c->m, addr + 8 + nbytes * (size_t)idx, bits, nbytes) != 0)
+	uint8_t *b = malloc(nbytes);
+	if (!b)
+		abort();
+	if (gs_mem_read(c->m, addr + 8 + nbytes * (size_t)idx, b, nbytes) != 0) {
+		free(b);
 		return -1;
-	if (below)
-		base -= 8 * (uint64_t)nbit;
-	for (int32_t i = 0; i < nbit; i++) {
-		uint64_t w;
-		if ((bits[i / 8] >> (i % 8)) & 1 && gs_mem_u64(c->m, base + 8 * (uint64_t)i, &w) == 0)
-			mark_word(c, w);
 	}
+	*bits = b;
+	*nbit_out = (uint32_t)nbit;
 	return 0;
+}
+
+/* The frame-scan facts for pc, as runtime.scanframeworker finds them. */
+static const struct fscan *frame_facts(struct rctx *c, uint64_t pc, bool exact)
+{
+	uint64_t key = pc << 1 | exact, idx1;
+	if (gs_map_get(&c->fscan_idx, key, &idx1))
+		return (const struct fscan *)c->fscans.data + (idx1 - 1);
+	struct fscan fs = { 0 };
+	struct gs_model *m = c->m;
+	struct gs_pcln_func f;
+	if (gs_pcln_find(m->pcln, pc, &f) == 0 && gs_pcln_spdelta(m->pcln, &f, pc, &fs.spdelta) == 0 && fs.spdelta >= 0) {
+		fs.ok = true;
+		fs.args = f.args > 0 ? f.args : 0;
+		uint64_t lmap, amap, objs;
+		bool have_l = gs_pcln_funcdata(m->pcln, &f, FUNCDATA_LOCALSPOINTERMAPS, &lmap) == 0;
+		bool have_a = gs_pcln_funcdata(m->pcln, &f, FUNCDATA_ARGSPOINTERMAPS, &amap) == 0;
+		int32_t idx = -1;
+		if (pc != f.entry && gs_pcln_pcdata(m->pcln, &f, PCDATA_STACKMAPINDEX, exact ? pc : pc - 1, &idx) != 0)
+			idx = -1;
+		if (idx == -1)
+			idx = 0;
+		/* varp lies above sp when the frame has locals (scan_frame) */
+		bool has_locals = fs.spdelta > 8;
+		fs.precise = !exact && strncmp(f.name, "reflect.", 8) != 0;
+		if (fs.precise && has_locals && (!have_l || read_bitmap(c, lmap, idx, &fs.nl, &fs.lbits) != 0))
+			fs.precise = false;
+		if (fs.precise && have_a && read_bitmap(c, amap, idx, &fs.na, &fs.abits) != 0)
+			fs.args_cons = true;
+		uint64_t n;
+		if (fs.precise && gs_pcln_funcdata(m->pcln, &f, FUNCDATA_STACKOBJECTS, &objs) == 0 &&
+		    gs_mem_u64(m, objs, &n) == 0 && n > 0 && n <= 4096) {
+			fs.objs = malloc(2 * sizeof *fs.objs * (size_t)n);
+			if (!fs.objs)
+				abort();
+			for (uint64_t k = 0; k < n; k++) {
+				uint8_t rec[8];
+				if (gs_mem_read(m, objs + 8 + 16 * k, rec, 8) != 0)
+					break;
+				fs.objs[2 * fs.nobjs] = (int32_t)gs_le32(rec);
+				fs.objs[2 * fs.nobjs + 1] = (int32_t)gs_le32(rec + 4);
+				fs.nobjs++;
+			}
+		}
+	}
+	*(struct fscan *)gs_vec_push(&c->fscans) = fs;
+	gs_map_put(&c->fscan_idx, key, c->fscans.len);
+	return (const struct fscan *)c->fscans.data + (c->fscans.len - 1);
+}
+
+/* The words of [base, base + 8 nbit) that bits marks, read in one go. */
+static void scan_bits(struct rctx *c, uint64_t base, const uint8_t *bits, uint32_t nbit)
+{
+	for (uint32_t i = 0; i < nbit;) {
+		uint32_t n = nbit - i < SCAN_CHUNK / 8 ? nbit - i : SCAN_CHUNK / 8;
+		if (gs_mem_read(c->m, base + 8 * (uint64_t)i, c->buf, 8 * (size_t)n) != 0) {
+			for (uint32_t j = i; j < i + n; j++) {
+				uint64_t w;
+				if ((bits[j / 8] >> (j % 8)) & 1 && gs_mem_u64(c->m, base + 8 * (uint64_t)j, &w) == 0)
+					mark_word(c, w);
+			}
+		} else {
+			for (uint32_t j = 0; j < n; j++)
+				if ((bits[(i + j) / 8] >> ((i + j) % 8)) & 1)
+					mark_word(c, gs_le64(c->buf + 8 * j));
+		}
+		i += n;
+	}
 }
 
 /* One physical frame, as runtime.scanframeworker (amd64: varp is below the
  * return address and the saved frame pointer, argp is the caller's sp). */
 static void scan_frame(struct rctx *c, uint64_t pc, uint64_t sp, bool exact, uint64_t *next_sp)
 {
-	struct gs_model *m = c->m;
-	struct gs_pcln_func f;
-	int64_t spdelta;
+	const struct fscan *fs = frame_facts(c, pc, exact);
 	*next_sp = 0;
-	if (gs_pcln_find(m->pcln, pc, &f) != 0 || gs_pcln_spdelta(m->pcln, &f, pc, &spdelta) != 0 || spdelta < 0)
+	if (!fs->ok)
 		return;
-	uint64_t fp = sp + (uint64_t)spdelta + 8, varp = fp - 8, argp = fp;
+	uint64_t fp = sp + (uint64_t)fs->spdelta + 8, varp = fp - 8, argp = fp;
 	if (varp > sp)
 		varp -= 8; /* the saved frame pointer */
 	*next_sp = fp;
-	uint64_t lmap, amap, objs;
-	bool have_l = gs_pcln_funcdata(m->pcln, &f, FUNCDATA_LOCALSPOINTERMAPS, &lmap) == 0;
-	bool have_a = gs_pcln_funcdata(m->pcln, &f, FUNCDATA_ARGSPOINTERMAPS, &amap) == 0;
-	int32_t idx = -1;
-	if (pc != f.entry && gs_pcln_pcdata(m->pcln, &f, PCDATA_STACKMAPINDEX, exact ? pc : pc - 1, &idx) != 0)
-		idx = -1;
-	if (idx == -1)
-		idx = 0;
-	bool precise = !exact && strncmp(f.name, "reflect.", 8) != 0;
-	if (precise && varp > sp && (!have_l || scan_bitmap(c, lmap, idx, varp, true) != 0))
-		precise = false;
-	if (!precise) {
+	if (!fs->precise) {
 		scan_range(c, sp, fp, 0, 0, 0, 0);
 		return;
 	}
-	if (have_a && scan_bitmap(c, amap, idx, argp, false) != 0)
-		scan_range(c, argp, argp + (uint64_t)(f.args > 0 ? f.args : 0), 0, 0, 0, 0);
-	if (gs_pcln_funcdata(m->pcln, &f, FUNCDATA_STACKOBJECTS, &objs) == 0) {
-		uint64_t n;
-		if (gs_mem_u64(m, objs, &n) != 0 || n > 4096)
-			return;
-		for (uint64_t k = 0; k < n; k++) {
-			uint8_t rec[8];
-			if (gs_mem_read(m, objs + 8 + 16 * k, rec, 8) != 0)
-				break;
-			int32_t off = (int32_t)gs_le32(rec), size = (int32_t)gs_le32(rec + 4);
-			uint64_t ptr = (off >= 0 ? argp : varp) + (uint64_t)(int64_t)off;
-			if (ptr >= sp && size > 0 && size < (1 << 20))
-				*(struct stkobj *)gs_vec_push(&c->stkobjs) = (struct stkobj){ ptr, (uint64_t)size, false, false };
-		}
+	if (fs->nl)
+		scan_bits(c, varp - 8 * (uint64_t)fs->nl, fs->lbits, fs->nl);
+	if (fs->args_cons)
+		scan_range(c, argp, argp + (uint64_t)fs->args, 0, 0, 0, 0);
+	else if (fs->na)
+		scan_bits(c, argp, fs->abits, fs->na);
+	for (uint32_t k = 0; k < fs->nobjs; k++) {
+		int32_t off = fs->objs[2 * k], size = fs->objs[2 * k + 1];
+		uint64_t ptr = (off >= 0 ? argp : varp) + (uint64_t)(int64_t)off;
+		if (ptr >= sp && size > 0 && size < (1 << 20))
+			*(struct stkobj *)gs_vec_push(&c->stkobjs) = (struct stkobj){ ptr, (uint64_t)size, false, false };
 	}
 }
 
@@ -603,6 +670,8 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 	gs_vec_init(&c.spanv, sizeof(struct spaninfo));
 	gs_vec_init(&c.work, sizeof(uint64_t));
 	gs_vec_init(&c.stkobjs, sizeof(struct stkobj));
+	gs_map_init(&c.fscan_idx);
+	gs_vec_init(&c.fscans, sizeof(struct fscan));
 	bool heap = heap_ready(&c);
 	uint64_t hsg;
 	static const enum gs_rt_id sweep_fields[] = { GS_RT_MSPAN_FREEINDEX, GS_RT_MSPAN_ALLOCBITS,
@@ -685,4 +754,12 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 	gs_vec_free(&c.spanv);
 	gs_vec_free(&c.work);
 	gs_vec_free(&c.stkobjs);
+	for (size_t i = 0; i < c.fscans.len; i++) {
+		struct fscan *fs = (struct fscan *)c.fscans.data + i;
+		free(fs->lbits);
+		free(fs->abits);
+		free(fs->objs);
+	}
+	gs_map_free(&c.fscan_idx);
+	gs_vec_free(&c.fscans);
 }
