@@ -354,12 +354,8 @@ static void put_frames(struct jw *f, const struct gs_frame *frames, size_t n)
 
 /* created_by: the go statement, with its parent when known (parent < 0:
  * not recorded, or members of a group differ). */
-static void put_created(struct jw *f, const struct gs_frame *c, int64_t parent)
+static void render_created(struct jw *f, const struct gs_frame *c, int64_t parent)
 {
-	if (!c) {
-		put(f, "null");
-		return;
-	}
 	put(f, "{\"func\":");
 	put_str(f, c->func);
 	put(f, ",\"file\":");
@@ -376,6 +372,27 @@ static void put_created(struct jw *f, const struct gs_frame *c, int64_t parent)
 	jw_c(f, '}');
 }
 
+/* Memo keys: the fifth word tells the kinds apart (frames: 0 or 1; id
+ * lists: 1 << 63; created_by: 1 << 62 and the parent; leaks: 3 << 62). */
+static void put_created(struct jw *f, const struct gs_frame *c, int64_t parent)
+{
+	if (!c) {
+		put(f, "null");
+		return;
+	}
+	const uint64_t k[5] = { c->pc, (uintptr_t)c->func, (uintptr_t)c->file, (uint64_t)c->line,
+		                1ull << 62 | ((uint64_t)(parent + 1) & ((1ull << 62) - 1)) };
+	bool hit = false;
+	struct memo *e = f->memo ? memo_hit(f, k, &hit) : NULL;
+	if (hit)
+		return;
+	size_t at = f->n;
+	unsigned long fl = f->flushes;
+	render_created(f, c, parent);
+	if (e)
+		memo_keep(f, e, k, at, fl);
+}
+
 /* A wait object's goroutines are listed in every waiter's wait_objects:
  * listed in full, 10,000 waiters on one mutex would write 10^8 ids.  Each
  * list holds the lowest GS_JSON_MAX_IDS ids and "<key>_count" the total;
@@ -384,7 +401,6 @@ static void put_created(struct jw *f, const struct gs_frame *c, int64_t parent)
 
 static void put_ids(struct jw *f, const char *key, const char *key_count, const uint64_t *ids, size_t n, size_t all)
 {
-	/* 1 << 63: not a pc, so never a frame's key */
 	const uint64_t k[5] = { (uintptr_t)ids, (uintptr_t)key, n, all, 1ull << 63 };
 	bool hit = false;
 	struct memo *e = f->memo && n > 4 ? memo_hit(f, k, &hit) : NULL;
@@ -502,11 +518,20 @@ static void put_leak(struct jw *f, const struct gs_leak *l)
 		put(f, "null");
 		return;
 	}
+	const uint64_t k[5] = { (uintptr_t)l->verdict, (uintptr_t)l->reason, 0, 0, 3ull << 62 };
+	bool hit = false;
+	struct memo *e = f->memo ? memo_hit(f, k, &hit) : NULL;
+	if (hit)
+		return;
+	size_t at = f->n;
+	unsigned long fl = f->flushes;
 	put(f, "{\"verdict\":");
 	put_str(f, l->verdict);
 	put(f, ",\"reason\":");
 	put_str(f, l->reason);
 	jw_c(f, '}');
+	if (e)
+		memo_keep(f, e, k, at, fl);
 }
 
 static void put_goroutine(struct jw *f, const struct gs_goroutine *g)
