@@ -44,7 +44,6 @@ struct gs_frame {
 	const char *file; /* as compiled into the binary */
 	int64_t line;
 	uint64_t pc;      /* the frame's pc (a return address for callers) */
-	uint64_t sp;      /* the physical frame's stack pointer (0 for created_by) */
 	bool inlined;     /* an inlined call expanded from the next physical frame */
 };
 

@@ -231,8 +231,8 @@ int gs_goroutine_start(const struct gs_analysis *a, uint64_t goid, uint64_t *pc,
 		for (size_t k = 0; k < g->nframes; k++)
 			if (!g->frames[k].inlined) {
 				*pc = g->frames[k].pc;
-				*sp = g->frames[k].sp;
-				return 0;
+				*sp = gs_frame_sp((struct gs_model *)&a->m, i, g, k);
+				return *sp ? 0 : -1;
 			}
 		return -1;
 	}

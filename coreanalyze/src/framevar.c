@@ -96,15 +96,15 @@ static int find_subprogram(struct gs_dwidx *x, uint64_t pc, Dwarf_Die *out)
 	return -1;
 }
 
-int gs_framevar_u64(struct gs_model *m, const struct gs_frame *fr, const char *var, uint64_t *out)
+int gs_framevar_u64(struct gs_model *m, const struct gs_frame *fr, uint64_t sp, const char *var, uint64_t *out)
 {
 	struct gs_dwidx *x = dwidx(m);
 	struct gs_pcln_func f;
 	int64_t spdelta;
-	if (!x || fr->inlined || gs_pcln_find(m->pcln, fr->pc, &f) != 0 ||
+	if (!x || !sp || fr->inlined || gs_pcln_find(m->pcln, fr->pc, &f) != 0 ||
 	    gs_pcln_spdelta(m->pcln, &f, fr->pc, &spdelta) != 0)
 		return -1;
-	uint64_t cfa = fr->sp + (uint64_t)spdelta + 8; /* amd64: the return address is pushed by CALL */
+	uint64_t cfa = sp + (uint64_t)spdelta + 8; /* amd64: the return address is pushed by CALL */
 	uint64_t pc = fr->pc > f.entry ? fr->pc - 1 : fr->pc;
 	Dwarf_Die sub, d;
 	if (find_subprogram(x, pc, &sub) != 0 || dwarf_child(&sub, &d) != 0)

@@ -316,7 +316,7 @@ static void walk_stack(struct gctx *c, struct gs_goroutine *g, const uint8_t *gb
 		raw->sp = st.sp;
 		raw->hi = st.hi;
 	}
-	gs_unwind(m, &st, g);
+	gs_unwind(m, &st, g, &raw->sp0);
 }
 
 /* The newest nanotime the runtime wrote that we know of: sched.lastpoll

@@ -81,7 +81,13 @@ struct gs_unwind_start {
 /* Unwind and symbolize a goroutine's stack as the runtime's traceback
  * prints it (all frames, GOTRACEBACK=crash level).  Fills g->frames,
  * g->nframes, g->frames_truncated, g->stack_error (per-object errors). */
-void gs_unwind(struct gs_model *m, const struct gs_unwind_start *st, struct gs_goroutine *g);
+void gs_unwind(struct gs_model *m, const struct gs_unwind_start *st, struct gs_goroutine *g, uint64_t *sp0);
+
+/* The stack pointer of frame k of goroutine gi (inlined frames: their
+ * physical frame's), re-derived from the sp its walk began at and the
+ * frame sizes: frames do not carry it, so that goroutines with the same
+ * stack share one frame array.  0 when unknown. */
+uint64_t gs_frame_sp(struct gs_model *m, size_t gi, const struct gs_goroutine *g, size_t k);
 
 /* From a thread's registers, find the signal context the runtime's
  * sigtramp was entered with (the interrupted pc/sp).  0 or -1. */
@@ -98,6 +104,7 @@ struct gs_graw {
 	uint64_t waiting; /* g.waiting: the sudog chain of a blocked goroutine */
 	uint64_t timer;   /* g.timer */
 	uint64_t sp, hi;  /* where its live stack lies (sp..hi), 0 when unknown */
+	uint64_t sp0;     /* the sp of its first frame (gs_frame_sp), 0 when unknown */
 	bool blocked;     /* waiting (or leaked) */
 };
 
@@ -154,7 +161,7 @@ int gs_report_load_json(struct gs_analysis *a, const char *text, size_t n, const
 /* The 8-byte value of parameter or local var in physical frame fr, where
  * DWARF says it is spilled to the stack at fr->pc.  0, or -1 when it is
  * unknown there (not in DWARF, in a register, unreadable). */
-int gs_framevar_u64(struct gs_model *m, const struct gs_frame *fr, const char *var, uint64_t *out);
+int gs_framevar_u64(struct gs_model *m, const struct gs_frame *fr, uint64_t sp, const char *var, uint64_t *out);
 void gs_dwidx_free(struct gs_dwidx *x);
 
 /* ---- waitobj.c ---- */

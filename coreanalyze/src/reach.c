@@ -429,18 +429,21 @@ static void scan_stack(struct rctx *c, const struct gs_goroutine *g, const struc
 	c->stkobjs.len = 0;
 	c->stk_lo = raw->sp;
 	c->stk_hi = raw->hi;
-	for (size_t i = 0; i < g->nframes; i++) {
+	/* Each physical frame's sp is the one below's fp, as the unwinder
+	 * found them (frames do not carry it: gs_frame_sp). */
+	uint64_t sp = raw->sp0;
+	for (size_t i = 0; sp && i < g->nframes; i++) {
 		const struct gs_frame *fr = &g->frames[i];
 		if (fr->inlined)
 			continue;
 		uint64_t next;
 		/* The innermost frame of a running goroutine stopped at an
 		 * arbitrary instruction: no stack map describes it. */
-		scan_frame(c, fr->pc, fr->sp, first && g->status && !strcmp(g->status, "running"), &next);
+		scan_frame(c, fr->pc, sp, first && g->status && !strcmp(g->status, "running"), &next);
 		first = false;
 		if (!next)
 			break;
-		top = next;
+		top = sp = next;
 	}
 	/* A real stack is at most runtime.maxstacksize (1 GB on 64-bit,
 	 * set by runtime.main since Go 1.0); a damaged stack.hi further out

@@ -30,9 +30,19 @@ struct pcent {
 	size_t nframes;
 };
 
+/* A frame array kept once for every goroutine with that stack. */
+struct stackent {
+	const struct gs_frame *frames;
+	size_t n;
+};
+
 struct gs_pccache {
 	struct pcent *slots;
 	size_t cap, len;
+	struct gs_frame *scratch; /* the walk in progress */
+	size_t scap;
+	struct gs_map stacks;     /* hash of a frame array -> index+1 into stackv */
+	struct gs_vec stackv;     /* struct stackent */
 };
 
 struct gs_pccache *gs_pccache_new(void)
@@ -44,6 +54,8 @@ struct gs_pccache *gs_pccache_new(void)
 	c->slots = calloc(c->cap, sizeof *c->slots);
 	if (!c->slots)
 		abort();
+	gs_map_init(&c->stacks);
+	gs_vec_init(&c->stackv, sizeof(struct stackent));
 	return c;
 }
 
@@ -52,6 +64,9 @@ void gs_pccache_free(struct gs_pccache *c)
 	if (!c)
 		return;
 	free(c->slots);
+	free(c->scratch);
+	gs_map_free(&c->stacks);
+	gs_vec_free(&c->stackv);
 	free(c);
 }
 
@@ -177,11 +192,57 @@ static bool in_bounds(const struct gs_unwind_start *st, uint64_t addr)
 	return addr >= st->lo && addr + 8 <= st->hi;
 }
 
-void gs_unwind(struct gs_model *m, const struct gs_unwind_start *st, struct gs_goroutine *g)
+static bool same_frames(const struct gs_frame *a, const struct gs_frame *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].pc != b[i].pc || a[i].func != b[i].func || a[i].file != b[i].file || a[i].line != b[i].line ||
+		    a[i].inlined != b[i].inlined)
+			return false;
+	return true;
+}
+
+/* The arena's copy of frames[0..n), shared with every earlier goroutine
+ * that has the same stack: a million goroutines stopped at a few hundred
+ * stacks keep a few hundred arrays, not a million. */
+static const struct gs_frame *intern_frames(struct gs_model *m, const struct gs_frame *frames, size_t n)
+{
+	struct gs_pccache *c = m->pcc;
+	uint64_t h = n;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ frames[i].pc ^ (uint64_t)frames[i].inlined << 63 ^ (uintptr_t)frames[i].func) * 0x9e3779b97f4a7c15ull;
+	uint64_t idx1;
+	if (gs_map_get(&c->stacks, h, &idx1)) {
+		const struct stackent *e = (const struct stackent *)c->stackv.data + (idx1 - 1);
+		if (e->n == n && same_frames(e->frames, frames, n))
+			return e->frames;
+	}
+	struct gs_frame *out = gs_arena_alloc(m->arena, (n ? n : 1) * sizeof *out);
+	if (n)
+		memcpy(out, frames, n * sizeof *out);
+	*(struct stackent *)gs_vec_push(&c->stackv) = (struct stackent){ out, n };
+	gs_map_put(&c->stacks, h, c->stackv.len); /* a colliding array replaces the older one */
+	return out;
+}
+
+uint64_t gs_frame_sp(struct gs_model *m, size_t gi, const struct gs_goroutine *g, size_t k)
+{
+	uint64_t sp = m->graw ? m->graw[gi].sp0 : 0;
+	for (size_t j = 0; sp && j < k && j < g->nframes; j++) {
+		if (g->frames[j].inlined)
+			continue;
+		const struct pcent *e = lookup(m, g->frames[j].pc, false);
+		if (!e->valid || !e->has_sp || e->spdelta < 0)
+			return 0;
+		sp += (uint64_t)e->spdelta + 8;
+	}
+	return sp;
+}
+
+void gs_unwind(struct gs_model *m, const struct gs_unwind_start *st, struct gs_goroutine *g, uint64_t *sp0)
 {
 	size_t max = m->opts.max_frames ? m->opts.max_frames : DEFAULT_MAX_FRAMES;
-	struct gs_vec v;
-	gs_vec_init(&v, sizeof(struct gs_frame));
+	struct gs_pccache *c = m->pcc;
+	size_t nf = 0;
 	uint64_t pc = st->pc, sp = st->sp;
 	bool trap = st->trap;
 	const char *error = NULL;
@@ -194,8 +255,9 @@ void gs_unwind(struct gs_model *m, const struct gs_unwind_start *st, struct gs_g
 			                        (unsigned long long)sp);
 		sp += 8;
 	}
+	*sp0 = error ? 0 : sp;
 	for (size_t nphys = 0; !error; nphys++) {
-		if (v.len >= max) {
+		if (nf >= max) {
 			g->frames_truncated = true;
 			break;
 		}
@@ -204,10 +266,16 @@ void gs_unwind(struct gs_model *m, const struct gs_unwind_start *st, struct gs_g
 			error = gs_arena_printf(m->arena, "unknown pc %#llx", (unsigned long long)pc);
 			break;
 		}
-		for (size_t i = 0; i < e->nframes && v.len < max; i++) {
-			struct gs_frame *fr = gs_vec_push(&v);
-			*fr = e->frames[i];
-			fr->sp = sp;
+		for (size_t i = 0; i < e->nframes && nf < max; i++) {
+			if (nf == c->scap) {
+				size_t cap = c->scap ? 2 * c->scap : 64;
+				struct gs_frame *s = realloc(c->scratch, cap * sizeof *s);
+				if (!s)
+					abort();
+				c->scratch = s;
+				c->scap = cap;
+			}
+			c->scratch[nf++] = e->frames[i];
 		}
 		if (e->flag & GS_FUNCFLAG_TOPFRAME)
 			break; /* runtime.goexit, mstart, rt0_go: the top of the stack */
@@ -233,13 +301,9 @@ void gs_unwind(struct gs_model *m, const struct gs_unwind_start *st, struct gs_g
 		pc = lr;
 		sp = fp;
 	}
-	g->nframes = v.len;
-	struct gs_frame *out = gs_arena_alloc(m->arena, (v.len ? v.len : 1) * sizeof *out);
-	if (v.len)
-		memcpy(out, v.data, v.len * sizeof *out);
-	g->frames = out;
+	g->nframes = nf;
+	g->frames = intern_frames(m, c->scratch, nf);
 	g->stack_error = error;
-	gs_vec_free(&v);
 }
 
 int gs_unwind_signal_context(struct gs_model *m, uint64_t pc, uint64_t sp, uint64_t *opc, uint64_t *osp)

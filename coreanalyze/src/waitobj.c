@@ -260,7 +260,7 @@ static struct gs_wait *add_wait(struct wctx *c, struct gs_vec *v, const char *ki
  * (or its notifyList) and accept it only if that notifyList's waiter list
  * holds this very goroutine; the first list found is walked once and
  * every member recorded, which keeps the pass linear. */
-static uint64_t cond_of(struct wctx *c, const struct gs_goroutine *g, const struct gs_frame *fr)
+static uint64_t cond_of(struct wctx *c, const struct gs_goroutine *g, const struct gs_frame *fr, uint64_t sp)
 {
 	struct gs_model *m = c->m;
 	const struct gs_rtschema *rs = &m->rs;
@@ -269,11 +269,11 @@ static uint64_t cond_of(struct wctx *c, const struct gs_goroutine *g, const stru
 		return l;
 	struct gs_pcln_func f;
 	int64_t spdelta;
-	if (!fr || !gs_rt_has(rs, GS_RT_NOTIFYLIST_HEAD) || !gs_rt_has(rs, GS_RT_COND_NOTIFY) ||
+	if (!fr || !sp || !gs_rt_has(rs, GS_RT_NOTIFYLIST_HEAD) || !gs_rt_has(rs, GS_RT_COND_NOTIFY) ||
 	    gs_pcln_find(m->pcln, fr->pc, &f) != 0 || gs_pcln_spdelta(m->pcln, &f, fr->pc, &spdelta) != 0 ||
 	    spdelta < 0 || spdelta > 4096)
 		return 0;
-	for (uint64_t a = fr->sp; a < fr->sp + (uint64_t)spdelta; a += 8) {
+	for (uint64_t a = sp; a < sp + (uint64_t)spdelta; a += 8) {
 		bool ok = true;
 		uint64_t w = rd64(c, a, &ok);
 		if (!ok || w < 4096)
@@ -308,13 +308,13 @@ static uint64_t cond_of(struct wctx *c, const struct gs_goroutine *g, const stru
 /* An IO wait: the runtime's pollDesc is not reachable from the g, but
  * the internal/poll.FD method that waits keeps its receiver in its frame,
  * and the FD holds the descriptor number. */
-static void io_wait(struct wctx *c, const struct gs_goroutine *g, struct gs_vec *v)
+static void io_wait(struct wctx *c, size_t i, const struct gs_goroutine *g, struct gs_vec *v)
 {
 	struct gs_model *m = c->m;
 	const struct gs_frame *fr = find_frame(g, "internal/poll.(*FD).", true);
 	uint64_t fdp = 0, sysfd = 0;
 	bool ok = true;
-	if (!fr || gs_framevar_u64(m, fr, "fd", &fdp) != 0 || !fdp || !gs_rt_has(&m->rs, GS_RT_FD_SYSFD)) {
+	if (!fr || gs_framevar_u64(m, fr, gs_frame_sp(m, i, g, (size_t)(fr - g->frames)), "fd", &fdp) != 0 || !fdp || !gs_rt_has(&m->rs, GS_RT_FD_SYSFD)) {
 		add_wait(c, v, "netpoll", NULL);
 		return;
 	}
@@ -493,7 +493,7 @@ void gs_waits_resolve(struct gs_model *m, struct gs_report *r)
 				gs_map_put(&m->sudogs, m->graw[i].waiting, 1);
 			const struct gs_frame *fr = find_frame(g, "sync.(*Cond).Wait", false);
 			if (!ok || !l)
-				l = cond_of(&c, g, fr);
+				l = cond_of(&c, g, fr, fr ? gs_frame_sp(m, i, g, (size_t)(fr - g->frames)) : 0);
 			if (l && gs_rt_has(rs, GS_RT_COND_NOTIFY))
 				cv = l - gs_rt_val(rs, GS_RT_COND_NOTIFY);
 			struct objbuild *b = NULL;
@@ -505,7 +505,7 @@ void gs_waits_resolve(struct gs_model *m, struct gs_report *r)
 		} else if (gs_map_get(&c.semaddr, g->gaddr, &sema))
 			sema_wait(&c, g, sema, v);
 		else if (!strcmp(wr, "IO wait"))
-			io_wait(&c, g, v);
+			io_wait(&c, i, g, v);
 		else if (!strcmp(wr, "sleep") && m->graw[i].timer && gs_rt_has(rs, GS_RT_TIMER_WHEN)) {
 			bool ok = true;
 			int64_t when = (int64_t)field(&c, m->graw[i].timer, GS_RT_TIMER_WHEN, &ok);
