@@ -39,6 +39,16 @@
 #define AMD64_ARENA_BASE_OFFSET 0xffff800000000000ull
 #define SCAN_CHUNK 65536
 
+/* A heap arena: its heapArena, and for each of its pages the span there
+ * (index+1 into spanv; 0 not looked up yet; NO_SPAN none), filled as
+ * pointers land in it: one read per page, not one per pointer. */
+#define NO_SPAN UINT32_MAX
+#define MAX_PAGES_PER_ARENA 65536
+struct arenainfo {
+	uint64_t ha;
+	uint32_t *pages; /* NULL when pagesPerArena is implausible: every lookup reads */
+};
+
 struct spaninfo {
 	uint64_t start, end, elemsize, nelems;
 	bool inuse, scan;
@@ -54,7 +64,9 @@ struct rctx {
 	uint64_t nl2;       /* 1 << arenaL2Bits */
 	struct gs_map spans;    /* span address -> index+1 into spanv */
 	struct gs_vec spanv;    /* struct spaninfo */
-	struct gs_map arenas;   /* arena index + 1 -> heapArena address (0: none) + 1 */
+	struct gs_map arenas;   /* arena index + 1 -> index+1 into arenav */
+	struct gs_vec arenav;   /* struct arenainfo */
+	uint64_t last_ri, last_ai; /* the arena looked up last: index + 1, arenav index */
 	uint32_t sweepgen;      /* mheap_.sweepgen */
 	bool sweep_known;       /* the span fields that say which slots hold objects */
 	struct gs_map typed;    /* heap object base -> (offset of the struct in it) << 16 | schema TYPE id + 1
@@ -157,27 +169,49 @@ static int heap_find_slot(struct rctx *c, uint64_t p, uint64_t *base, uint64_t *
 	uint64_t ri = (p - AMD64_ARENA_BASE_OFFSET) >> c->logarena;
 	if (ri >= c->nl2)
 		return -1;
-	uint64_t ha;
-	if (!gs_map_get(&c->arenas, ri + 1, &ha)) {
-		if (gs_mem_u64(c->m, c->l2arr + 8 * ri, &ha) != 0)
-			ha = 0;
-		gs_map_put(&c->arenas, ri + 1, ha + 1);
-	} else {
-		ha -= 1;
-	}
-	if (!ha)
-		return -1;
 	uint64_t psize = gs_rt_val(c->rs, GS_RT_C_PAGESIZE), ppa = gs_rt_val(c->rs, GS_RT_C_PAGESPERARENA);
-	uint64_t sp;
-	if (gs_mem_u64(c->m, ha + gs_rt_val(c->rs, GS_RT_HEAPARENA_SPANS) + 8 * ((p / psize) % ppa), &sp) != 0 || !sp)
+	uint64_t ai;
+	if (c->last_ri == ri + 1) {
+		ai = c->last_ai;
+	} else {
+		uint64_t ai1;
+		if (gs_map_get(&c->arenas, ri + 1, &ai1)) {
+			ai = ai1 - 1;
+		} else {
+			struct arenainfo *a = gs_vec_push(&c->arenav);
+			if (gs_mem_u64(c->m, c->l2arr + 8 * ri, &a->ha) != 0)
+				a->ha = 0;
+			if (a->ha && ppa && ppa <= MAX_PAGES_PER_ARENA && !(a->pages = calloc(ppa, sizeof *a->pages)))
+				abort();
+			ai = c->arenav.len - 1;
+			gs_map_put(&c->arenas, ri + 1, ai + 1);
+		}
+		c->last_ri = ri + 1;
+		c->last_ai = ai;
+	}
+	struct arenainfo *a = (struct arenainfo *)c->arenav.data + ai;
+	if (!a->ha || !psize || !ppa)
 		return -1;
-	uint64_t idx;
+	uint64_t pg = (p / psize) % ppa, idx = a->pages ? a->pages[pg] : 0;
+	if (idx == NO_SPAN)
+		return -1;
 	struct spaninfo *si;
-	if (gs_map_get(&c->spans, sp, &idx)) {
+	uint64_t sp;
+	if (idx) {
 		si = (struct spaninfo *)c->spanv.data + (idx - 1);
+	} else if (gs_mem_u64(c->m, a->ha + gs_rt_val(c->rs, GS_RT_HEAPARENA_SPANS) + 8 * pg, &sp) != 0 || !sp) {
+		if (a->pages)
+			a->pages[pg] = NO_SPAN;
+		return -1;
+	} else if (gs_map_get(&c->spans, sp, &idx)) {
+		si = (struct spaninfo *)c->spanv.data + (idx - 1);
+		if (a->pages && idx < NO_SPAN)
+			a->pages[pg] = (uint32_t)idx;
 	} else {
 		si = gs_vec_push(&c->spanv);
 		gs_map_put(&c->spans, sp, c->spanv.len);
+		if (a->pages && c->spanv.len < NO_SPAN)
+			a->pages[pg] = (uint32_t)c->spanv.len;
 		si->start = fld(c, sp, GS_RT_MSPAN_STARTADDR);
 		si->end = si->start + fld(c, sp, GS_RT_MSPAN_NPAGES) * psize;
 		si->elemsize = fld(c, sp, GS_RT_MSPAN_ELEMSIZE);
@@ -669,6 +703,7 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 		abort();
 	gs_map_init(&c.spans);
 	gs_map_init(&c.arenas);
+	gs_vec_init(&c.arenav, sizeof(struct arenainfo));
 	gs_map_init(&c.typed);
 	gs_vec_init(&c.spanv, sizeof(struct spaninfo));
 	gs_vec_init(&c.work, sizeof(uint64_t));
@@ -749,6 +784,9 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 	free(c.buf);
 	gs_map_free(&c.spans);
 	gs_map_free(&c.arenas);
+	for (size_t i = 0; i < c.arenav.len; i++)
+		free(((struct arenainfo *)c.arenav.data)[i].pages);
+	gs_vec_free(&c.arenav);
 	for (size_t i = 0; i < c.spanv.len; i++) {
 		free(((struct spaninfo *)c.spanv.data)[i].live);
 		free(((struct spaninfo *)c.spanv.data)[i].mark);
