@@ -125,7 +125,22 @@ ssize_t gs_user_frame(const struct gs_report *r, const struct gs_goroutine *g)
 struct hcache {
 	const char *ptr[1u << HCACHE_BITS];
 	uint64_t hash[1u << HCACHE_BITS];
+	/* The same for whole frame arrays (the unwinder shares one array
+	 * among the goroutines with that stack): their hash, and their
+	 * site frame. */
+	struct {
+		const struct gs_frame *frames;
+		size_t n;
+		bool has_hash, has_site;
+		uint64_t hash;
+		ssize_t site;
+	} fa[1u << HCACHE_BITS];
 };
+
+static size_t fa_slot(const struct gs_frame *frames)
+{
+	return (size_t)(((uintptr_t)frames * 0x9e3779b97f4a7c15ull) >> (64 - HCACHE_BITS));
+}
 
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -172,6 +187,8 @@ static bool frames_eq(const struct gs_goroutine *a, const struct gs_goroutine *b
 {
 	if (a->nframes != b->nframes)
 		return false;
+	if (a->frames == b->frames)
+		return true;
 	for (size_t i = 0; i < a->nframes; i++)
 		if (!frame_eq(&a->frames[i], &b->frames[i]) || a->frames[i].inlined != b->frames[i].inlined)
 			return false;
@@ -185,9 +202,21 @@ static const char *state_of(const struct gs_goroutine *g)
 }
 
 /* The frame a site group is keyed on: first user frame, else the top. */
-static const struct gs_frame *site_of(const struct gs_report *r, const struct gs_goroutine *g)
+static const struct gs_frame *site_of(const struct gs_report *r, struct hcache *c, const struct gs_goroutine *g)
 {
-	ssize_t i = gs_user_frame(r, g);
+	size_t slot = fa_slot(g->frames);
+	ssize_t i;
+	if (c->fa[slot].has_site && c->fa[slot].frames == g->frames && c->fa[slot].n == g->nframes) {
+		i = c->fa[slot].site;
+	} else {
+		i = gs_user_frame(r, g);
+		if (c->fa[slot].frames != g->frames || c->fa[slot].n != g->nframes)
+			c->fa[slot].has_hash = false;
+		c->fa[slot].frames = g->frames;
+		c->fa[slot].n = g->nframes;
+		c->fa[slot].site = i;
+		c->fa[slot].has_site = true;
+	}
 	if (i >= 0)
 		return &g->frames[i];
 	return g->nframes ? &g->frames[0] : NULL;
@@ -219,8 +248,24 @@ static uint64_t key_hash(struct grouper *gr, size_t i)
 		h = mix(h, str_hash(gr->hc, g->status));
 		h = mix(h, str_hash(gr->hc, g->wait_reason));
 		h = mix(h, g->nframes);
-		for (size_t k = 0; k < g->nframes; k++)
-			h = mix(h, frame_hash(gr->hc, &g->frames[k]));
+		{
+			struct hcache *c = gr->hc;
+			size_t slot = fa_slot(g->frames);
+			uint64_t fh = 0;
+			if (c->fa[slot].has_hash && c->fa[slot].frames == g->frames && c->fa[slot].n == g->nframes) {
+				fh = c->fa[slot].hash;
+			} else {
+				for (size_t k = 0; k < g->nframes; k++)
+					fh = mix(fh, frame_hash(c, &g->frames[k]));
+				if (c->fa[slot].frames != g->frames || c->fa[slot].n != g->nframes)
+					c->fa[slot].has_site = false;
+				c->fa[slot].frames = g->frames;
+				c->fa[slot].n = g->nframes;
+				c->fa[slot].hash = fh;
+				c->fa[slot].has_hash = true;
+			}
+			h = mix(h, fh);
+		}
 		break;
 	case GS_GROUP_SITE:
 		if (gr->site[i])
@@ -541,7 +586,7 @@ struct gs_groups *gs_group(const struct gs_report *r, enum gs_group_by by)
 		if (!gr.site)
 			goto nomem;
 		for (size_t i = 0; i < n; i++)
-			gr.site[i] = site_of(r, &r->goroutines[i]);
+			gr.site[i] = site_of(r, gr.hc, &r->goroutines[i]);
 	}
 
 	/* Assign each goroutine a group: an open-addressed table of group
