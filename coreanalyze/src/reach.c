@@ -770,15 +770,28 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 					o->heap_base = base;
 			}
 	}
+	/* The waiters of one object share its verdict (one printf per
+	 * object, not per goroutine): keyed by the object and direction. */
+	struct gs_map shared;
+	gs_map_init(&shared);
 	for (size_t i = 0; i < r->ngoroutines; i++) {
 		bool leaked = v[i] == V_LEAKED_BY_DEFINITION || (heap && v[i] == V_CANDIDATE && !runnable[i]);
 		if (!leaked)
 			continue;
+		const struct gs_wait *w = gs[i].nwaits == 1 ? &gs[i].waits[0] : NULL;
+		uint64_t key = w && w->obj ? (uintptr_t)w->obj | (w->dir && !strcmp(w->dir, "send")) : 0, lp;
+		if (key && gs_map_get(&shared, key, &lp)) {
+			gs[i].leak = (const struct gs_leak *)(uintptr_t)lp;
+			continue;
+		}
 		struct gs_leak *l = gs_arena_alloc(m->arena, sizeof *l);
 		l->verdict = "definite";
 		l->reason = reason_for(m, &gs[i]);
 		gs[i].leak = l;
+		if (key)
+			gs_map_put(&shared, key, (uintptr_t)l);
 	}
+	gs_map_free(&shared);
 	free(v);
 	free(runnable);
 	free(c.buf);
