@@ -33,6 +33,7 @@ struct core {
 	Elf *elf;
 	struct core_seg *segs; /* sorted by vaddr */
 	size_t nsegs;
+	const struct core_seg *last; /* where the last read was found */
 	struct gs_thread *threads;
 	size_t nthreads;
 	struct gs_core_region *regions;
@@ -45,8 +46,13 @@ static int seg_cmp(const void *a, const void *b)
 	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
 }
 
-static const struct core_seg *find_seg(const struct core *c, uint64_t addr)
+static const struct core_seg *find_seg(struct core *c, uint64_t addr)
 {
+	/* Reads come in runs (a stack, then the next): the last segment
+	 * first. */
+	const struct core_seg *last = c->last;
+	if (last && addr - last->vaddr < last->memsz)
+		return last;
 	size_t lo = 0, hi = c->nsegs;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -56,7 +62,7 @@ static const struct core_seg *find_seg(const struct core *c, uint64_t addr)
 		else if (addr - s->vaddr >= s->memsz)
 			lo = mid + 1;
 		else
-			return s;
+			return c->last = s;
 	}
 	return NULL;
 }
