@@ -222,11 +222,27 @@ static bool is_system(struct gs_model *m, uint64_t startpc, uint64_t runningclea
 	return strncmp(n, "runtime.", 8) == 0;
 }
 
-static void read_created(struct gs_model *m, uint64_t gopc, struct gs_goroutine *g)
+/* The go statements seen, by pc: a million goroutines come from a few
+ * hundred of them. */
+#define CREATED_MEMO 1024
+struct created_memo {
+	uint64_t gopc;
+	struct gs_frame fr;
+};
+
+static void read_created(struct gs_model *m, uint64_t gopc, struct gs_goroutine *g, struct created_memo *memo)
 {
 	struct gs_pcln_func f;
 	/* printcreatedby: not for goroutine 1, and only for a known pc. */
-	if (g->id == 1 || gopc == 0 || gs_pcln_find(m->pcln, gopc, &f) != 0)
+	if (g->id == 1 || gopc == 0)
+		return;
+	struct created_memo *e = memo ? &memo[(gopc ^ gopc >> 10) % CREATED_MEMO] : NULL;
+	if (e && e->gopc == gopc) {
+		g->has_created = true;
+		g->created = e->fr;
+		return;
+	}
+	if (gs_pcln_find(m->pcln, gopc, &f) != 0)
 		return;
 	uint64_t tracepc = gopc > f.entry ? gopc - 1 : gopc; /* back up to the CALL */
 	g->has_created = true;
@@ -236,6 +252,8 @@ static void read_created(struct gs_model *m, uint64_t gopc, struct gs_goroutine 
 		g->created.file = "?";
 		g->created.line = 0;
 	}
+	if (e)
+		*e = (struct created_memo){ gopc, g->created };
 }
 
 /* Where the stack walk starts: runtime.traceback1 + gentraceback with
@@ -385,16 +403,19 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 	m->allgs = allgs;
 	m->nallgs = allglen;
 	struct gctx c = { .m = m };
+	struct created_memo *cmemo = calloc(CREATED_MEMO, sizeof *cmemo); /* NULL: no memo */
 
 	size_t gsize = gs_rt_val(rs, GS_RT_G);
 	uint8_t *gb = malloc(gsize ? gsize : 1);
 	uint64_t *gptrs = malloc((allglen ? allglen : 1) * sizeof *gptrs);
 	if (!gb || !gptrs) {
+		free(cmemo);
 		free(gb);
 		free(gptrs);
 		return gs_fail(err, GS_E_NOMEM, "out of memory for %llu goroutines", (unsigned long long)allglen);
 	}
 	if (allglen && gs_mem_read(m, allgs, gptrs, allglen * 8) != 0) {
+		free(cmemo);
 		free(gb);
 		free(gptrs);
 		return gs_fail(err, GS_E_INPUT, "the allgs array at %#llx is not in the core: the core is truncated or damaged",
@@ -460,7 +481,7 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 		g->locked = gs_rt_field(rs, GS_RT_G_LOCKEDM, gb, gsize) != 0;
 		g->system = is_system(m, gs_rt_field(rs, GS_RT_G_STARTPC, gb, gsize),
 		                      gs_rt_field(rs, GS_RT_G_RUNNINGCLEANUPS, gb, gsize));
-		read_created(m, gs_rt_field(rs, GS_RT_G_GOPC, gb, gsize), g);
+		read_created(m, gs_rt_field(rs, GS_RT_G_GOPC, gb, gsize), g, cmemo);
 		read_labels(m, gs_rt_field(rs, GS_RT_G_LABELS, gb, gsize), g);
 		struct gs_graw *gr = &m->graw[n];
 		gr->waiting = gs_rt_field(rs, GS_RT_G_WAITING, gb, gsize);
@@ -491,6 +512,7 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 	}
 	m->newest = newest;
 	free(waitsince);
+	free(cmemo);
 	free(gb);
 	free(gptrs);
 	free(c.ms);
