@@ -341,7 +341,24 @@ static void put_frame(struct jw *f, const struct gs_frame *fr)
 	memo_keep(f, e, k, at, fl);
 }
 
+static void render_frames(struct jw *f, const struct gs_frame *frames, size_t n);
+
 static void put_frames(struct jw *f, const struct gs_frame *frames, size_t n)
+{
+	/* Whole arrays too: goroutines with one stack share its array. */
+	const uint64_t k[5] = { (uintptr_t)frames, n, 0, 0, 5ull << 61 };
+	bool hit = false;
+	struct memo *e = f->memo && n > 1 ? memo_hit(f, k, &hit) : NULL;
+	if (hit)
+		return;
+	size_t at = f->n;
+	unsigned long fl = f->flushes;
+	render_frames(f, frames, n);
+	if (e)
+		memo_keep(f, e, k, at, fl);
+}
+
+static void render_frames(struct jw *f, const struct gs_frame *frames, size_t n)
 {
 	jw_c(f, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -373,7 +390,8 @@ static void render_created(struct jw *f, const struct gs_frame *c, int64_t paren
 }
 
 /* Memo keys: the fifth word tells the kinds apart (frames: 0 or 1; id
- * lists: 1 << 63; created_by: 1 << 62 and the parent; leaks: 3 << 62). */
+ * lists: 1 << 63; created_by: 1 << 62 and the parent; leaks: 3 << 62;
+ * frame arrays: 5 << 61). */
 static void put_created(struct jw *f, const struct gs_frame *c, int64_t parent)
 {
 	if (!c) {
