@@ -526,9 +526,13 @@ static void scan_object(struct rctx *c, uint64_t base, uint64_t size)
 	}
 	/* Words before the struct (a malloc header: a type pointer, not
 	 * heap) and after it (size-class slack) hold no heap pointers. */
+	const uint8_t *pm = c->rs->it[id].ptrmap; /* a bit per word (gs_rt_ptrword), checked non-NULL above */
 	for (uint64_t off = 0; off + 8 <= tsize; off += 8) {
-		if (!gs_rt_ptrword(c->rs, id, off))
+		if (!((pm[off / 64] >> ((off / 8) % 8)) & 1)) {
+			if (off % 64 == 0 && pm[off / 64] == 0)
+				off += 56; /* eight words without a pointer */
 			continue;
+		}
 		if (sudog && ((off >= c->csoff && off < c->csoff + c->cssize) || (off >= c->esoff && off < c->esoff + c->essize)))
 			continue;
 		mark_word(c, gs_le64(c->buf + off));
