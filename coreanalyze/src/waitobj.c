@@ -17,7 +17,7 @@
 #define MAX_CHAIN 100000 /* sudogs of one select / one queue */
 
 struct objbuild {
-	struct gs_object o;
+	struct gs_object *o; /* in the arena from the start: a million objects are not copied */
 	struct gs_vec senders, receivers, waiters; /* uint64_t ids */
 };
 
@@ -62,7 +62,8 @@ static struct objbuild *get_obj(struct wctx *c, const char *kind, uint64_t addr)
 		return (struct objbuild *)c->builds.data + (idx - 1);
 	struct objbuild *b = gs_vec_push(&c->builds);
 	gs_map_put(&c->objs, key, c->builds.len);
-	b->o = (struct gs_object){ .kind = kind, .addr = addr, .cap = -1, .len = -1, .closed = -1, .state = -1,
+	b->o = gs_arena_alloc(c->m->arena, sizeof *b->o);
+	*b->o = (struct gs_object){ .kind = kind, .addr = addr, .cap = -1, .len = -1, .closed = -1, .state = -1,
 		                   .locked = -1, .counter = INT64_MIN, .when = -1, .fires_in_ms = -1,
 		                   .fd = -1, .reachable = -1 };
 	gs_vec_init(&b->senders, sizeof(uint64_t));
@@ -71,7 +72,7 @@ static struct objbuild *get_obj(struct wctx *c, const char *kind, uint64_t addr)
 	const char *sym;
 	uint64_t off;
 	if (gs_elf_data_symbol(c->m->exe, addr, &sym, &off) == 0)
-		b->o.symbol = off ? gs_arena_printf(c->m->arena, "%s+%#llx", sym, (unsigned long long)off) : sym;
+		b->o->symbol = off ? gs_arena_printf(c->m->arena, "%s+%#llx", sym, (unsigned long long)off) : sym;
 	return b;
 }
 
@@ -132,10 +133,10 @@ static struct objbuild *chan_obj(struct wctx *c, uint64_t ch)
 		gs_model_warn(c->m, "channel at %#llx is unreadable", (unsigned long long)ch);
 		return b;
 	}
-	b->o.len = qcount;
-	b->o.cap = cap;
-	b->o.closed = closed != 0;
-	b->o.elem_type = gs_waits_type_name(c->m, et);
+	b->o->len = qcount;
+	b->o->cap = cap;
+	b->o->closed = closed != 0;
+	b->o->elem_type = gs_waits_type_name(c->m, et);
 	for (int q = 0; q < 2; q++) {
 		bool qok = true;
 		uint64_t s = field(c, ch, q == 0 ? GS_RT_HCHAN_SENDQ : GS_RT_HCHAN_RECVQ, &qok);
@@ -243,14 +244,14 @@ static const struct gs_frame *find_frame(const struct gs_goroutine *g, const cha
  * names its object by index until the objects are frozen. */
 struct pwait {
 	struct gs_wait w;
-	size_t obj; /* index into builds, or SIZE_MAX */
+	struct gs_object *obj; /* NULL: none */
 };
 
-static struct gs_wait *add_wait(struct wctx *c, struct gs_vec *v, const char *kind, struct objbuild *b)
+static struct gs_wait *add_wait(struct gs_vec *v, const char *kind, struct objbuild *b)
 {
 	struct pwait *p = gs_vec_push(v);
 	p->w.kind = kind;
-	p->obj = b ? (size_t)(b - (struct objbuild *)c->builds.data) : SIZE_MAX;
+	p->obj = b ? b->o : NULL;
 	return &p->w;
 }
 
@@ -315,13 +316,13 @@ static void io_wait(struct wctx *c, size_t i, const struct gs_goroutine *g, stru
 	uint64_t fdp = 0, sysfd = 0;
 	bool ok = true;
 	if (!fr || gs_framevar_u64(m, fr, gs_frame_sp(m, i, g, (size_t)(fr - g->frames)), "fd", &fdp) != 0 || !fdp || !gs_rt_has(&m->rs, GS_RT_FD_SYSFD)) {
-		add_wait(c, v, "netpoll", NULL);
+		add_wait(v, "netpoll", NULL);
 		return;
 	}
 	sysfd = field(c, fdp, GS_RT_FD_SYSFD, &ok);
 	struct objbuild *b = get_obj(c, "netpoll", fdp);
-	b->o.fd = ok ? (int64_t)(int32_t)sysfd : -1;
-	add_wait(c, v, "netpoll", b);
+	b->o->fd = ok ? (int64_t)(int32_t)sysfd : -1;
+	add_wait(v, "netpoll", b);
 }
 
 /* A goroutine blocked in semacquire: which sync primitive, from its stack. */
@@ -351,30 +352,30 @@ static void sema_wait(struct wctx *c, struct gs_goroutine *g, uint64_t sema, str
 		addr = sema - gs_rt_val(rs, GS_RT_WAITGROUP_SEMA);
 	}
 	struct objbuild *b = get_obj(c, kind, addr);
-	if (b->o.state == -1) {
+	if (b->o->state == -1) {
 		if (!strcmp(kind, "mutex") || !strcmp(kind, "rwmutex")) {
 			uint64_t mu = !strcmp(kind, "rwmutex") ? addr + gs_rt_val(rs, GS_RT_RWMUTEX_W) : addr;
 			uint64_t st = field(c, mu, GS_RT_MUTEX_STATE, &ok);
 			if (ok) {
-				b->o.state = (int64_t)(int32_t)st;
-				b->o.locked = (st & 1) != 0; /* mutexLocked */
+				b->o->state = (int64_t)(int32_t)st;
+				b->o->locked = (st & 1) != 0; /* mutexLocked */
 			}
 			if (!strcmp(kind, "rwmutex")) {
 				bool ok2 = true;
 				uint64_t rc = field(c, addr, GS_RT_RWMUTEX_READERCOUNT, &ok2);
 				if (ok2)
-					b->o.counter = (int64_t)(int32_t)rc;
+					b->o->counter = (int64_t)(int32_t)rc;
 			}
 		} else if (!strcmp(kind, "waitgroup")) {
 			uint64_t st = field(c, addr, GS_RT_WAITGROUP_STATE, &ok);
 			if (ok) {
-				b->o.state = (int64_t)st;
-				b->o.counter = (int64_t)(int32_t)(st >> 32);
+				b->o->state = (int64_t)st;
+				b->o->counter = (int64_t)(int32_t)(st >> 32);
 			}
 		}
 	}
 	*(uint64_t *)gs_vec_push(&b->waiters) = g->id;
-	add_wait(c, v, kind, b);
+	add_wait(v, kind, b);
 }
 
 static void chan_waits(struct wctx *c, size_t gi, const char *wr, struct gs_vec *v)
@@ -395,7 +396,7 @@ static void chan_waits(struct wctx *c, size_t gi, const char *wr, struct gs_vec 
 			break;
 		gs_map_put(&c->m->sudogs, s, 1);
 		struct objbuild *b = chan_obj(c, ch);
-		struct gs_wait *w = add_wait(c, v, "chan", b);
+		struct gs_wait *w = add_wait(v, "chan", b);
 		uint64_t d = 0;
 		if (sel) {
 			w->select_case = true;
@@ -415,7 +416,7 @@ static void chan_waits(struct wctx *c, size_t gi, const char *wr, struct gs_vec 
 	else if (sel && v->len == 0)
 		/* selectgo drops nil-channel cases; a select with only those
 		 * parks with no sudog at all and can never proceed. */
-		add_wait(c, v, "nil_chan", NULL)->select_case = true;
+		add_wait(v, "nil_chan", NULL)->select_case = true;
 }
 
 static int id_cmp(const void *a, const void *b)
@@ -433,6 +434,54 @@ static const uint64_t *finish_ids(struct gs_model *m, struct gs_vec *v, size_t *
 	qsort(out, v->len, sizeof *out, id_cmp);
 	gs_vec_free(v);
 	return out;
+}
+
+/* What goroutine i, blocked in wait reason wr, waits on: into v. */
+static void resolve_one(struct wctx *c, size_t i, const char *wr, struct gs_vec *v)
+{
+	struct gs_model *m = c->m;
+	const struct gs_rtschema *rs = &m->rs;
+	struct gs_goroutine *g = (struct gs_goroutine *)&c->r->goroutines[i];
+	uint64_t sema;
+	if (strstr(wr, "(nil chan)"))
+		add_wait(v, "nil_chan", NULL);
+	else if (!strcmp(wr, "select (no cases)"))
+		add_wait(v, "select_no_cases", NULL);
+	else if (!strncmp(wr, "chan send", 9) || !strncmp(wr, "chan receive", 12) || !strncmp(wr, "select", 6))
+		chan_waits(c, i, wr, v);
+	else if (!strcmp(wr, "sync.Cond.Wait") || has_frame(g, "sync.(*Cond).Wait")) {
+		/* Go 1.26+ records the notifyList in the waiter's sudog
+		 * (elem); before, it has to be found (cond_of). */
+		bool ok = true;
+		uint64_t l = m->graw[i].waiting ? field(c, m->graw[i].waiting, GS_RT_SUDOG_ELEM, &ok) : 0, cv = 0;
+		if (m->graw[i].waiting)
+			gs_map_put(&m->sudogs, m->graw[i].waiting, 1);
+		const struct gs_frame *fr = find_frame(g, "sync.(*Cond).Wait", false);
+		if (!ok || !l)
+			l = cond_of(c, g, fr, fr ? gs_frame_sp(m, i, g, (size_t)(fr - g->frames)) : 0);
+		if (l && gs_rt_has(rs, GS_RT_COND_NOTIFY))
+			cv = l - gs_rt_val(rs, GS_RT_COND_NOTIFY);
+		struct objbuild *b = NULL;
+		if (cv) {
+			b = get_obj(c, "cond", cv);
+			*(uint64_t *)gs_vec_push(&b->waiters) = g->id;
+		}
+		add_wait(v, "cond", b);
+	} else if (gs_map_get(&c->semaddr, g->gaddr, &sema))
+		sema_wait(c, g, sema, v);
+	else if (!strcmp(wr, "IO wait"))
+		io_wait(c, i, g, v);
+	else if (!strcmp(wr, "sleep") && m->graw[i].timer && gs_rt_has(rs, GS_RT_TIMER_WHEN)) {
+		bool ok = true;
+		int64_t when = (int64_t)field(c, m->graw[i].timer, GS_RT_TIMER_WHEN, &ok);
+		struct objbuild *b = get_obj(c, "timer", m->graw[i].timer);
+		if (ok && when > 0) {
+			b->o->when = when;
+			if (m->newest)
+				b->o->fires_in_ms = (when - (int64_t)m->newest) / 1000000;
+		}
+		add_wait(v, "timer", b);
+	}
 }
 
 void gs_waits_resolve(struct gs_model *m, struct gs_report *r)
@@ -469,80 +518,37 @@ void gs_waits_resolve(struct gs_model *m, struct gs_report *r)
 		}
 	}
 
-	struct gs_vec *per = calloc(r->ngoroutines ? r->ngoroutines : 1, sizeof *per);
+	/* Each goroutine's waits go to the arena as soon as they are known
+	 * (their objects are arena memory already; the objects' id lists are
+	 * filled in below). */
+	struct gs_vec scratch;
+	gs_vec_init(&scratch, sizeof(struct pwait));
 	for (size_t i = 0; i < r->ngoroutines; i++) {
-		struct gs_goroutine *g = &gs[i];
-		const char *wr = g->wait_reason;
-		struct gs_vec *v = &per[i];
-		gs_vec_init(v, sizeof(struct pwait));
-		if (!m->graw[i].blocked || !wr)
-			continue;
-		uint64_t sema;
-		if (strstr(wr, "(nil chan)"))
-			add_wait(&c, v, "nil_chan", NULL);
-		else if (!strcmp(wr, "select (no cases)"))
-			add_wait(&c, v, "select_no_cases", NULL);
-		else if (!strncmp(wr, "chan send", 9) || !strncmp(wr, "chan receive", 12) || !strncmp(wr, "select", 6))
-			chan_waits(&c, i, wr, v);
-		else if (!strcmp(wr, "sync.Cond.Wait") || has_frame(g, "sync.(*Cond).Wait")) {
-			/* Go 1.26+ records the notifyList in the waiter's sudog
-			 * (elem); before, it has to be found (cond_of). */
-			bool ok = true;
-			uint64_t l = m->graw[i].waiting ? field(&c, m->graw[i].waiting, GS_RT_SUDOG_ELEM, &ok) : 0, cv = 0;
-			if (m->graw[i].waiting)
-				gs_map_put(&m->sudogs, m->graw[i].waiting, 1);
-			const struct gs_frame *fr = find_frame(g, "sync.(*Cond).Wait", false);
-			if (!ok || !l)
-				l = cond_of(&c, g, fr, fr ? gs_frame_sp(m, i, g, (size_t)(fr - g->frames)) : 0);
-			if (l && gs_rt_has(rs, GS_RT_COND_NOTIFY))
-				cv = l - gs_rt_val(rs, GS_RT_COND_NOTIFY);
-			struct objbuild *b = NULL;
-			if (cv) {
-				b = get_obj(&c, "cond", cv);
-				*(uint64_t *)gs_vec_push(&b->waiters) = g->id;
-			}
-			add_wait(&c, v, "cond", b);
-		} else if (gs_map_get(&c.semaddr, g->gaddr, &sema))
-			sema_wait(&c, g, sema, v);
-		else if (!strcmp(wr, "IO wait"))
-			io_wait(&c, i, g, v);
-		else if (!strcmp(wr, "sleep") && m->graw[i].timer && gs_rt_has(rs, GS_RT_TIMER_WHEN)) {
-			bool ok = true;
-			int64_t when = (int64_t)field(&c, m->graw[i].timer, GS_RT_TIMER_WHEN, &ok);
-			struct objbuild *b = get_obj(&c, "timer", m->graw[i].timer);
-			if (ok && when > 0) {
-				b->o.when = when;
-				if (m->newest)
-					b->o.fires_in_ms = (when - (int64_t)m->newest) / 1000000;
-			}
-			add_wait(&c, v, "timer", b);
-		}
-	}
-
-	/* Freeze the shared objects into the arena and point the waits at them. */
-	struct objbuild *bs = c.builds.data;
-	struct gs_object *final = gs_arena_alloc(m->arena, (c.builds.len ? c.builds.len : 1) * sizeof *final);
-	for (size_t k = 0; k < c.builds.len; k++) {
-		final[k] = bs[k].o;
-		final[k].senders = finish_ids(m, &bs[k].senders, &final[k].nsenders);
-		final[k].receivers = finish_ids(m, &bs[k].receivers, &final[k].nreceivers);
-		final[k].waiters = finish_ids(m, &bs[k].waiters, &final[k].nwaiters);
-	}
-	for (size_t i = 0; i < r->ngoroutines; i++) {
-		struct gs_vec *v = &per[i];
-		struct gs_wait *ws = gs_arena_alloc(m->arena, (v->len ? v->len : 1) * sizeof *ws);
-		for (size_t k = 0; k < v->len; k++) {
-			const struct pwait *p = (const struct pwait *)v->data + k;
+		const char *wr = gs[i].wait_reason;
+		scratch.len = 0;
+		if (m->graw[i].blocked && wr)
+			resolve_one(&c, i, wr, &scratch);
+		struct gs_wait *ws = gs_arena_alloc(m->arena, (scratch.len ? scratch.len : 1) * sizeof *ws);
+		for (size_t k = 0; k < scratch.len; k++) {
+			const struct pwait *p = (const struct pwait *)scratch.data + k;
 			ws[k] = p->w;
-			ws[k].obj = p->obj == SIZE_MAX ? NULL : &final[p->obj];
+			ws[k].obj = p->obj;
 		}
 		gs[i].waits = ws;
-		gs[i].nwaits = v->len;
-		gs_vec_free(v);
+		gs[i].nwaits = scratch.len;
+	}
+	gs_vec_free(&scratch);
+
+	/* Freeze the objects' id lists and point the waits at them. */
+	struct objbuild *bs = c.builds.data;
+	for (size_t k = 0; k < c.builds.len; k++) {
+		struct gs_object *o = bs[k].o;
+		o->senders = finish_ids(m, &bs[k].senders, &o->nsenders);
+		o->receivers = finish_ids(m, &bs[k].receivers, &o->nreceivers);
+		o->waiters = finish_ids(m, &bs[k].waiters, &o->nwaiters);
 	}
 	if (!c.budget)
 		gs_model_warn(m, "wait queues longer than any real program's: wait objects are incomplete");
-	free(per);
 	gs_vec_free(&c.builds);
 	gs_map_free(&c.gidx);
 	gs_map_free(&c.objs);
