@@ -85,9 +85,11 @@ static void init(void)
 		for (size_t k = 0; k < r->goroutines[i].nwaits; k++)
 			if (r->goroutines[i].waits[k].obj)
 				add_anchor(r->goroutines[i].waits[k].obj->addr);
-	for (size_t i = 0; i < r->ngoroutines; i++)
-		if (r->goroutines[i].nframes)
-			add_anchor(r->goroutines[i].frames[0].sp);
+	for (size_t i = 0; i < r->ngoroutines; i++) {
+		uint64_t pc, sp;
+		if (gs_goroutine_start(a, r->goroutines[i].id, &pc, &sp) == 0)
+			add_anchor(sp);
+	}
 	gs_analysis_close(a);
 }
 

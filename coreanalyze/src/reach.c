@@ -359,7 +359,11 @@ static int read_bitmap(struct rctx *c, uint64_t addr, int32_t idx, uint32_t *nbi
 /* The frame-scan facts for pc, as runtime.scanframeworker finds them. */
 static const struct fscan *frame_facts(struct rctx *c, uint64_t pc, bool exact)
 {
+	/* pc 0 (or one past 2^63) is in no function, and 0 is no gs_map key */
+	static const struct fscan none = { .ok = false };
 	uint64_t key = pc << 1 | exact, idx1;
+	if (key == 0 || pc >> 63)
+		return &none;
 	if (gs_map_get(&c->fscan_idx, key, &idx1))
 		return (const struct fscan *)c->fscans.data + (idx1 - 1);
 	struct fscan fs = { 0 };

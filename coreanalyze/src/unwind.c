@@ -207,18 +207,20 @@ static bool same_frames(const struct gs_frame *a, const struct gs_frame *b, size
 static const struct gs_frame *intern_frames(struct gs_model *m, const struct gs_frame *frames, size_t n)
 {
 	struct gs_pccache *c = m->pcc;
+	if (n == 0)
+		return gs_arena_alloc(m->arena, sizeof(struct gs_frame));
 	uint64_t h = n;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ frames[i].pc ^ (uint64_t)frames[i].inlined << 63 ^ (uintptr_t)frames[i].func) * 0x9e3779b97f4a7c15ull;
+	h |= 1; /* gs_map keys are never 0 */
 	uint64_t idx1;
 	if (gs_map_get(&c->stacks, h, &idx1)) {
 		const struct stackent *e = (const struct stackent *)c->stackv.data + (idx1 - 1);
 		if (e->n == n && same_frames(e->frames, frames, n))
 			return e->frames;
 	}
-	struct gs_frame *out = gs_arena_alloc(m->arena, (n ? n : 1) * sizeof *out);
-	if (n)
-		memcpy(out, frames, n * sizeof *out);
+	struct gs_frame *out = gs_arena_alloc(m->arena, n * sizeof *out);
+	memcpy(out, frames, n * sizeof *out);
 	*(struct stackent *)gs_vec_push(&c->stackv) = (struct stackent){ out, n };
 	gs_map_put(&c->stacks, h, c->stackv.len); /* a colliding array replaces the older one */
 	return out;
