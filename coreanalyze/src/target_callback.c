@@ -33,6 +33,8 @@ struct cbtarget {
 	struct gs_map index; /* block number + 1 -> slot + 1 in blocks */
 	struct block **blocks;
 	size_t nblocks, cap;
+	uint64_t last_bno1;        /* the block read last: number + 1 (0: none) */
+	const struct block *last;
 };
 
 static void cache_clear(struct cbtarget *t)
@@ -40,6 +42,8 @@ static void cache_clear(struct cbtarget *t)
 	for (size_t i = 0; i < t->nblocks; i++)
 		free(t->blocks[i]);
 	t->nblocks = 0;
+	t->last_bno1 = 0;
+	t->last = NULL;
 	gs_map_free(&t->index);
 	gs_map_init(&t->index);
 }
@@ -51,8 +55,12 @@ static const struct block *get_block(struct cbtarget *t, uint64_t bno)
 	 * addresses below 64 KiB that a damaged pointer (nil plus a field
 	 * offset) points to, and was "found" in any empty slot with slot 0,
 	 * reading blocks[-1] (fuzz_walk). */
-	if (gs_map_get(&t->index, bno + 1, &slot))
-		return t->blocks[slot - 1];
+	if (t->last_bno1 == bno + 1)
+		return t->last;
+	if (gs_map_get(&t->index, bno + 1, &slot)) {
+		t->last_bno1 = bno + 1;
+		return t->last = t->blocks[slot - 1];
+	}
 	if ((t->nblocks + 1) * sizeof(struct block) > GS_CB_CACHE_MAX)
 		cache_clear(t);
 	if (t->nblocks == t->cap) {
@@ -75,7 +83,8 @@ static const struct block *get_block(struct cbtarget *t, uint64_t bno)
 	}
 	t->blocks[t->nblocks++] = b;
 	gs_map_put(&t->index, bno + 1, t->nblocks);
-	return b;
+	t->last_bno1 = bno + 1;
+	return t->last = b;
 }
 
 static int cb_read(void *self, uint64_t addr, void *buf, size_t n)
