@@ -38,7 +38,10 @@ struct gs_error {
 	char msg[1024]; /* one line, no trailing newline, says what and what to do */
 };
 
-/* One frame of a goroutine's stack, as the runtime's traceback prints it. */
+/* One frame of a goroutine's stack, as the runtime's traceback prints it.
+ * Goroutines stopped at the same stack share one frames array (a million
+ * goroutines keep a few hundred), so a frame carries no stack pointer:
+ * gs_goroutine_start gives the innermost one. */
 struct gs_frame {
 	const char *func; /* as printed ("main.worker", "panic", "main.F[...]") */
 	const char *file; /* as compiled into the binary */
