@@ -29,6 +29,7 @@ struct core {
 	const uint8_t *map;
 	size_t size;
 	uint64_t nreads;  /* reads, for the residency check */
+	size_t bytes_since; /* bytes read since the last check */
 	int statm;        /* /proc/self/statm, or -1 */
 	Elf *elf;
 	struct core_seg *segs; /* sorted by vaddr */
@@ -69,32 +70,43 @@ static const struct core_seg *find_seg(struct core *c, uint64_t addr)
 
 /* A core of a million goroutines is ~3 GB, and reading it faults most of
  * its pages into our address space, where they count as our resident
- * memory although the kernel's page cache holds them anyway.  Every 8192
- * reads, when more than CORE_RESIDENT_MAX bytes of files are resident in
- * this process (/proc/self/statm's "shared": the core's pages and the
- * executable's), the core mapping's pages are dropped (MADV_DONTNEED on a
- * read-only private file mapping: the next read faults them back from
- * the page cache, which keeps them). */
+ * memory although the kernel's page cache holds them anyway.  Every 1024
+ * reads (or 16 MB), the core mapping's pages are dropped (MADV_DONTNEED on
+ * a read-only private file mapping: the next read faults them back from
+ * the page cache, which keeps them) when more than CORE_RESIDENT_MAX bytes
+ * of files are resident in this process (/proc/self/statm's "shared": the
+ * core's pages and the executable's), or when the whole process is over
+ * RSS_BUDGET and files hold more than CORE_RESIDENT_MIN of it.  So a small
+ * core stays mapped (a 100k-goroutine core, 340 MB, is read without a
+ * drop) and a big analysis gives its file pages up first. */
 #define CORE_RESIDENT_MAX ((long)512 << 20)
+#define CORE_RESIDENT_MIN ((long)64 << 20)
+#define RSS_BUDGET ((long)768 << 20)
 
-static void bound_residency(struct core *c)
+static void bound_residency(struct core *c, size_t len)
 {
-	if (++c->nreads % 8192 || c->statm < 0)
+	/* Every 1024 reads, or 16 MB: a read the kernel answers with its
+	 * 64 KiB fault-around can map 64 KiB however small it is, and 8192
+	 * scattered reads overshot the bound by half a gigabyte. */
+	c->bytes_since += len;
+	if ((++c->nreads % 1024 && c->bytes_since < ((size_t)16 << 20)) || c->statm < 0)
 		return;
+	c->bytes_since = 0;
 	char buf[128];
 	ssize_t n = pread(c->statm, buf, sizeof buf - 1, 0);
 	long size, resident, shared;
 	if (n <= 0)
 		return;
 	buf[n] = 0;
-	if (sscanf(buf, "%ld %ld %ld", &size, &resident, &shared) == 3 && shared * 4096 > CORE_RESIDENT_MAX)
+	if (sscanf(buf, "%ld %ld %ld", &size, &resident, &shared) == 3 &&
+	    (shared * 4096 > CORE_RESIDENT_MAX || (resident * 4096 > RSS_BUDGET && shared * 4096 > CORE_RESIDENT_MIN)))
 		madvise((void *)c->map, c->size, MADV_DONTNEED);
 }
 
 static int core_read(void *self, uint64_t addr, void *buf, size_t n)
 {
 	struct core *c = self;
-	bound_residency(c);
+	bound_residency(c, n);
 	uint8_t *out = buf;
 	while (n > 0) {
 		const struct core_seg *s = find_seg(c, addr);
