@@ -149,7 +149,8 @@ int gs_cli_batch(const struct gs_cli_batch_args *a)
 		gs_cli_say("cannot read directory %s: %s", a->dir, strerror(errno));
 		return EXIT_INPUT;
 	}
-	qsort(cores.v, cores.n, sizeof *cores.v, cmp_str);
+	if (cores.n > 1) /* qsort's array may not be NULL, and is when no core was found */
+		qsort(cores.v, cores.n, sizeof *cores.v, cmp_str);
 	size_t failed = 0, matched = 0;
 	struct gs_options opts = *a->opts;
 	opts.progress = NULL; /* the line says which core; the phases would overwrite it */

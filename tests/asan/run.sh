@@ -33,10 +33,12 @@ fi
 common=halt_on_error=1:exitcode=86:print_stacktrace=1
 export ASAN_OPTIONS="$common:abort_on_error=0:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="$common"
-# The unit tests compile library sources themselves with $CC
-# (tests/unit/test_group.sh, test_pcln.sh): sanitize those too, with the
-# runtime linked statically (they are plain executables).
-export CC="${ASAN_CC:-clang-14} -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+# The unit tests compile library sources themselves (tests/unit/test_group.sh,
+# test_pcln.sh, with $GOSTUCK_TEST_CC): sanitize those too, with the
+# runtime linked statically (they are plain executables).  Not through
+# $CC: the go command reads that too, and `go tool pprof` (test_pprof.py)
+# then failed to build cmd/pprof's cgo with the sanitizer's compiler.
+export GOSTUCK_TEST_CC="${ASAN_CC:-clang-14} -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 export GOSTUCK_BUILD=$build
 export GOSTUCK_LIB=$PWD/build/libgostuck.so
 start=$(date +%s)

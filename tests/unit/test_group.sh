@@ -13,7 +13,7 @@ case "${1-}" in
 *) build=$1 ;;
 esac
 mkdir -p "$build/unit"
-${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -O2 -g \
+${GOSTUCK_TEST_CC:-${CC:-cc}} -std=gnu11 -Wall -Wextra -Werror -O2 -g \
 	-I"$top/coreanalyze/include" -I"$top/coreanalyze/src" \
 	-o "$build/unit/test_group" \
 	"$top/tests/unit/test_group.c" "$top/coreanalyze/src/group.c"

@@ -26,7 +26,7 @@ export GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off GOCACHE="$work/gocache" GO
 
 pclndump=$top/${GOSTUCK_BUILD:-build}/pclndump
 mkdir -p "$(dirname "$pclndump")"
-${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -I"$top/coreanalyze/include" -iquote "$top/coreanalyze/src" \
+${GOSTUCK_TEST_CC:-${CC:-cc}} -std=gnu11 -Wall -Wextra -Werror -I"$top/coreanalyze/include" -iquote "$top/coreanalyze/src" \
 	"$top/tests/unit/pclndump.c" "$top/coreanalyze/src/pcln.c" \
 	"$top/coreanalyze/src/elffile.c" "$top/coreanalyze/src/util.c" -lelf -o "$pclndump" ||
 	{ echo "pcln: cannot build pclndump"; exit 1; }
