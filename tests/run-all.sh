@@ -268,6 +268,20 @@ fi
 	done
 	printf '(oracle: passed/failed goroutines; schema: valid/invalid reports; pytest:\n'
 	printf ' passed/failed tests; fixtures: fixtures made.  Logs: %s/)\n' "$LOGS"
+	# What failed, from each failing cell's log, after the table: where
+	# only the end of this output survives (a CI summary), it still says
+	# which goroutine, field or check it was.
+	for r in "${ROWS[@]}"; do
+		for s in "${SUITES[@]}"; do
+			c=${CELL["$r|$s"]-"-"}
+			[[ $c == FAIL* ]] || continue
+			log="$LOGS/$s-$r.log"
+			[ -f "$log" ] || log="$LOGS/$s.log"
+			[ -f "$log" ] || { echo "run-all: $r $s: no log"; continue; }
+			grep -a -m 4 -E 'FAIL|[Mm]ismatch|expected|[Ee]rror|Traceback|cannot|not ready' "$log" |
+				cut -c1-240 | sed "s|^|run-all: $r $s: |"
+		done
+	done
 	if [ "$FAILED" -ne 0 ]; then echo "run-all: FAILED"; else echo "run-all: all passed"; fi
 }
 exit "$FAILED"

@@ -167,6 +167,7 @@ int gs_analysis_run(struct gs_analysis *a, struct gs_target *t, struct gs_error 
 	gs_target_close(&m->target);
 	if (rc != 0)
 		return -1;
+	gs_model_progress(m, "leak verdicts", 0, 0);
 	gs_leaks_suspect(m, r);
 	gs_analysis_finish(a);
 	return 0;

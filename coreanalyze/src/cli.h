@@ -41,6 +41,9 @@ void gs_cli_progress_done(void);
 /* A gs_options.progress callback drawing that line for one analysis; it
  * stays quiet for the first second. */
 void gs_cli_progress_cb(void *user, const char *phase, uint64_t done, uint64_t total);
+/* With GOSTUCK_TIMINGS=1 in the environment: PHASE begins now, and the
+ * previous phase's wall time goes to stderr (NULL: the end). */
+void gs_cli_timing(const char *phase);
 
 /* gostuck diff BEFORE AFTER (cli_diff.c). */
 struct gs_cli_diff_args {

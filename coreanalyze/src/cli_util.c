@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,9 +75,31 @@ void gs_cli_progress_enable(bool on)
 	progress_last = progress_start;
 }
 
+/* GOSTUCK_TIMINGS=1 (for profiling, see README "Speed"): each phase's
+ * wall time on stderr as the next one starts, and at the end. */
+static const char *timing_phase;
+static struct timespec timing_t0;
+
+void gs_cli_timing(const char *phase)
+{
+	static int on = -1;
+	if (on < 0) {
+		const char *e = getenv("GOSTUCK_TIMINGS");
+		on = e && *e && strcmp(e, "0") != 0;
+		clock_gettime(CLOCK_MONOTONIC, &timing_t0);
+	}
+	if (!on || (phase && timing_phase && strcmp(phase, timing_phase) == 0))
+		return;
+	if (timing_phase)
+		fprintf(stderr, "gostuck: timing: %-14s %8.3f s\n", timing_phase, since(&timing_t0));
+	timing_phase = phase;
+	clock_gettime(CLOCK_MONOTONIC, &timing_t0);
+}
+
 void gs_cli_progress_cb(void *user, const char *phase, uint64_t done, uint64_t total)
 {
 	(void)user;
+	gs_cli_timing(phase);
 	/* Only for long analyses (a second and more), at most ten times a
 	 * second: a quick report never flickers a progress line. */
 	if (!progress_on || since(&progress_start) < 1.0 || (progress_shown && since(&progress_last) < 0.1))

@@ -230,6 +230,7 @@ static int run_report(bool live, pid_t pid, const char *pidarg, char **args, int
 {
 	struct gs_analysis *a = NULL;
 	const char *what = live ? pidarg : args[nargs - 1];
+	gs_cli_timing("open");
 	if (live) {
 		int status = gs_cli_analyze_pid(pid, opts, verbose, &a);
 		if (status != EXIT_REPORT)
@@ -267,6 +268,7 @@ static int run_report(bool live, pid_t pid, const char *pidarg, char **args, int
 		}
 		r = filtered;
 	}
+	gs_cli_timing("group");
 	struct gs_groups *groups = gs_group(r, by);
 	if (!groups) {
 		gs_cli_say("out of memory grouping %zu goroutines", r->ngoroutines);
@@ -280,6 +282,7 @@ static int run_report(bool live, pid_t pid, const char *pidarg, char **args, int
 	if (pf && gs_cli_pprof_write(pf, r, all) != 0)
 		status = EXIT_INTERNAL;
 	struct gs_view_options view = {.all = all};
+	gs_cli_timing(json ? "write json" : "write text");
 	errno = 0;
 	int rc = json ? gs_report_json(stdout, r, groups, &view) : gs_report_text(stdout, r, groups, &view);
 	if (rc < 0) {
@@ -290,11 +293,13 @@ static int run_report(bool live, pid_t pid, const char *pidarg, char **args, int
 		status = EXIT_INTERNAL;
 	}
 	bool matched = status == EXIT_REPORT && fail_on && gs_cli_leaks_at(r, fail_on);
+	gs_cli_timing("free");
 	gs_groups_free(groups);
 	gs_report_filtered_free(filtered);
 	gs_analysis_close(a);
 	if (rc == 0 && fclose(stdout) != 0)
 		return gs_cli_write_failed();
+	gs_cli_timing(NULL);
 	return matched ? EXIT_FAIL_ON : status;
 }
 

@@ -54,6 +54,8 @@ struct spaninfo {
 	bool inuse, scan;
 	uint8_t *live; /* a bit per slot: holds an object; NULL: any slot may */
 	uint8_t *mark; /* a bit per slot: marked here (allocated on first mark) */
+	uint8_t *special; /* a bit per slot: a g, m, p or sudog (rctx.typed, model.sudogs),
+	                   * scanned by its struct's pointer map; NULL: none here */
 };
 
 struct rctx {
@@ -243,15 +245,34 @@ static int heap_find(struct rctx *c, uint64_t p, uint64_t *base, uint64_t *size,
 	return heap_find_slot(c, p, base, size, scan, &si, &k);
 }
 
+/* Set bit k of the per-slot bitmap *b of si (allocated on first use);
+ * false when it already was set. */
+static bool set_slot_bit(struct spaninfo *si, uint8_t **b, uint64_t k)
+{
+	if (!*b && !(*b = calloc((size_t)(si->nelems + 7) / 8, 1)))
+		abort();
+	if (bit(*b, k))
+		return false;
+	(*b)[k / 8] |= (uint8_t)(1u << (k % 8));
+	return true;
+}
+
 /* Mark the object in slot k of si; false when it already was. */
 static bool set_mark(struct spaninfo *si, uint64_t k)
 {
-	if (!si->mark && !(si->mark = calloc((size_t)(si->nelems + 7) / 8, 1)))
-		abort();
-	if (bit(si->mark, k))
-		return false;
-	si->mark[k / 8] |= (uint8_t)(1u << (k % 8));
-	return true;
+	return set_slot_bit(si, &si->mark, k);
+}
+
+/* The object at base is a g, m, p or sudog: scan_object looks it up.
+ * Other objects, the most of them, skip the two lookups in maps of a
+ * million entries. */
+static void set_special(struct rctx *c, uint64_t base)
+{
+	uint64_t b, size, k;
+	bool scan;
+	struct spaninfo *si;
+	if (heap_find_slot(c, base, &b, &size, &scan, &si, &k) >= 0 && k < si->nelems)
+		set_slot_bit(si, &si->special, k);
 }
 
 static void mark_word(struct rctx *c, uint64_t w)
@@ -508,9 +529,13 @@ static void scan_stack(struct rctx *c, const struct gs_goroutine *g, const struc
  * uintptr fields and buffers hold stale addresses the GC never follows:
  * P's write-barrier buffer is one), a sudog without its c and elem, any
  * other object conservatively. */
-static void scan_object(struct rctx *c, uint64_t base, uint64_t size)
+static void scan_object(struct rctx *c, uint64_t base, uint64_t size, const struct spaninfo *si, uint64_t k)
 {
 	uint64_t tid, one;
+	if (!si->special || !bit(si->special, k)) {
+		scan_range(c, base, base + size, 0, 0, 0, 0);
+		return;
+	}
 	bool sudog = gs_map_get(&c->m->sudogs, base, &one);
 	if (!gs_map_get(&c->typed, base, &tid) && !sudog) {
 		scan_range(c, base, base + size, 0, 0, 0, 0);
@@ -546,11 +571,12 @@ static void scan_object(struct rctx *c, uint64_t base, uint64_t size)
 static void drain(struct rctx *c)
 {
 	while (c->work.len > 0) {
-		uint64_t base = ((uint64_t *)c->work.data)[--c->work.len], b2, size;
+		uint64_t base = ((uint64_t *)c->work.data)[--c->work.len], b2, size, k;
 		bool scan;
-		if (heap_find(c, base, &b2, &size, &scan) != 0)
+		struct spaninfo *si;
+		if (heap_find_slot(c, base, &b2, &size, &scan, &si, &k) != 0)
 			continue;
-		scan_object(c, base, size);
+		scan_object(c, base, size, si, k);
 	}
 }
 
@@ -558,17 +584,24 @@ static void put_typed(struct rctx *c, uint64_t p, enum gs_rt_id id)
 {
 	uint64_t base, size;
 	bool scan;
-	if (heap_find(c, p, &base, &size, &scan) == 0 && p - base < 0x10000)
+	if (heap_find(c, p, &base, &size, &scan) == 0 && p - base < 0x10000) {
 		gs_map_put(&c->typed, base, (p - base) << 16 | (uint64_t)(id + 1));
+		set_special(c, base);
+	}
 }
 
-/* Which heap objects are the runtime's own g, m and p structs: every
- * allgs entry (dead ones too), the allm list, allp. */
+/* Which heap objects are sudogs (marked special), and the runtime's own
+ * g, m and p structs: every allgs entry (dead ones too), the allm list,
+ * allp. */
 static void index_runtime_objects(struct rctx *c)
 {
 	const struct gs_rtschema *rs = c->rs;
 	struct gs_model *m = c->m;
 	uint64_t arr, n, p;
+	for (size_t i = 0; i < m->sudogs.cap; i++)
+		if (m->sudogs.slots[i].key)
+			set_special(c, m->sudogs.slots[i].key);
+	gs_map_reserve(&c->typed, m->nallgs + 64);
 	/* The entries goroutines.c walked, not runtime.allglen again: a huge
 	 * allglen in a damaged core is clamped there to len(allgs), and here
 	 * it cost 64M failed reads (seconds) and a map of junk pointers. */
@@ -811,6 +844,7 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 	for (size_t i = 0; i < c.spanv.len; i++) {
 		free(((struct spaninfo *)c.spanv.data)[i].live);
 		free(((struct spaninfo *)c.spanv.data)[i].mark);
+		free(((struct spaninfo *)c.spanv.data)[i].special);
 	}
 	gs_map_free(&c.typed);
 	gs_vec_free(&c.spanv);

@@ -140,9 +140,8 @@ void gs_map_free(struct gs_map *m)
 	memset(m, 0, sizeof *m);
 }
 
-static void map_grow(struct gs_map *m)
+static void map_resize(struct gs_map *m, size_t cap)
 {
-	size_t cap = m->cap ? m->cap * 2 : 64;
 	struct gs_map_slot *s = calloc(cap, sizeof *s);
 	if (!s)
 		abort();
@@ -159,10 +158,19 @@ static void map_grow(struct gs_map *m)
 	m->cap = cap;
 }
 
+void gs_map_reserve(struct gs_map *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 64;
+	while (cap < 2 * n && cap < ((size_t)1 << 40))
+		cap *= 2;
+	if (cap > m->cap)
+		map_resize(m, cap);
+}
+
 void gs_map_put(struct gs_map *m, uint64_t key, uint64_t val)
 {
 	if ((m->len + 1) * 2 > m->cap)
-		map_grow(m);
+		map_resize(m, m->cap ? m->cap * 2 : 64);
 	size_t j = map_hash(key) & (m->cap - 1);
 	while (m->slots[j].key && m->slots[j].key != key)
 		j = (j + 1) & (m->cap - 1);

@@ -81,4 +81,7 @@ void gs_map_free(struct gs_map *m);
 void gs_map_put(struct gs_map *m, uint64_t key, uint64_t val);
 /* 1 and *val when present, else 0. */
 int gs_map_get(const struct gs_map *m, uint64_t key, uint64_t *val);
+/* Room for n keys without growing (a map filled with a known number of
+ * keys is sized once: no rehash and no second zeroed table). */
+void gs_map_reserve(struct gs_map *m, size_t n);
 #endif

@@ -497,8 +497,15 @@ void gs_waits_resolve(struct gs_model *m, struct gs_report *r)
 	gs_map_init(&c.condof);
 	gs_vec_init(&c.builds, sizeof(struct objbuild));
 	struct gs_goroutine *gs = (struct gs_goroutine *)r->goroutines;
-	for (size_t i = 0; i < r->ngoroutines; i++)
+	size_t nblocked = 0;
+	gs_map_reserve(&c.gidx, r->ngoroutines);
+	for (size_t i = 0; i < r->ngoroutines; i++) {
 		gs_map_put(&c.gidx, gs[i].gaddr, i + 1);
+		nblocked += m->graw[i].blocked;
+	}
+	/* about one sudog per blocked goroutine (more in a select, none in
+	 * a sleep) */
+	gs_map_reserve(&m->sudogs, nblocked);
 	index_semtable(&c);
 
 	/* Channel queues first, so select cases find their direction. */
