@@ -31,3 +31,19 @@ def state_of(g):
     if g.get("status") in ("waiting", "leaked") and g.get("wait_reason"):
         return g["wait_reason"]
     return g.get("status")
+
+
+# Wait reasons of goroutines that sysmon itself makes runnable
+# (runtime/proc.go sysmon: netpoll's injectglist, the forcegc helper,
+# scavenger.wake, and from Go 1.25 sysmonUpdateGOMAXPROCS).  sysmon is not
+# stopped by a crash (freezetheworld stops the Ps only): such a goroutine
+# printed waiting in the crash traceback may be runnable in the core,
+# written after the traceback.
+SYSMON_READIED = frozenset(("IO wait", "force gc (idle)", "GC scavenge wait", "GOMAXPROCS updater (idle)"))
+
+
+def woken_by_sysmon(printed_status, printed_reason, core_status):
+    """Printed waiting on a reason sysmon wakes, runnable in the core: it
+    moved between the traceback and the core, not an error of either."""
+    return printed_status == "waiting" and printed_reason in SYSMON_READIED and core_status == "runnable"
+
