@@ -90,8 +90,21 @@ void gs_cli_timing(const char *phase)
 	}
 	if (!on || (phase && timing_phase && strcmp(phase, timing_phase) == 0))
 		return;
-	if (timing_phase)
-		fprintf(stderr, "gostuck: timing: %-14s %8.3f s\n", timing_phase, since(&timing_t0));
+	if (timing_phase) {
+		/* and the memory at its end: our own (anonymous) and the
+		 * files' pages mapped here (the core's) */
+		char line[256];
+		long anon = -1, file = -1;
+		FILE *f = fopen("/proc/self/status", "r");
+		while (f && fgets(line, sizeof line, f)) {
+			sscanf(line, "RssAnon: %ld", &anon);
+			sscanf(line, "RssFile: %ld", &file);
+		}
+		if (f)
+			fclose(f);
+		fprintf(stderr, "gostuck: timing: %-14s %8.3f s  anon %5ld MB  file %5ld MB\n", timing_phase,
+		        since(&timing_t0), anon / 1024, file / 1024);
+	}
 	timing_phase = phase;
 	clock_gettime(CLOCK_MONOTONIC, &timing_t0);
 }
