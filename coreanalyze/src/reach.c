@@ -608,9 +608,18 @@ static void index_runtime_objects(struct rctx *c)
 	for (uint64_t i = 0; i < m->nallgs; i++)
 		if (gs_mem_u64(m, m->allgs + 8 * i, &p) == 0 && p)
 			put_typed(c, p, GS_RT_G);
+	/* Each M's g0 and gsignal are gs that allgs does not list (malg):
+	 * scanned as bytes, their stack.hi - one past the stack - reads as a
+	 * pointer to whatever object starts the next span (a closure holding
+	 * a mutex kept leaksync's waiters "reachable", now and then). */
 	if (gs_mem_u64(m, gs_rt_val(rs, GS_RT_ALLM), &p) == 0)
 		for (size_t i = 0; p && i < 100000; i++) {
+			uint64_t g;
 			put_typed(c, p, GS_RT_M);
+			if (gs_rt_has(rs, GS_RT_M_G0) && gs_mem_field(m, p, GS_RT_M_G0, &g) == 0 && g)
+				put_typed(c, g, GS_RT_G);
+			if (gs_rt_has(rs, GS_RT_M_GSIGNAL) && gs_mem_field(m, p, GS_RT_M_GSIGNAL, &g) == 0 && g)
+				put_typed(c, g, GS_RT_G);
 			if (gs_mem_field(m, p, GS_RT_M_ALLLINK, &p) != 0)
 				break;
 		}

@@ -40,6 +40,8 @@
 	X(M_PROCID, FIELD, "runtime.m", "procid", 1)                                           \
 	X(M_CURG, FIELD, "runtime.m", "curg", 1)                                               \
 	X(M_ALLLINK, FIELD, "runtime.m", "alllink", 1)                                         \
+	X(M_G0, FIELD, "runtime.m", "g0", 0)                                                   \
+	X(M_GSIGNAL, FIELD, "runtime.m", "gsignal", 0)                                         \
 	X(M_VDSOSP, FIELD, "runtime.m", "vdsoSP", 0)                                           \
 	X(M_VDSOPC, FIELD, "runtime.m", "vdsoPC", 0)                                           \
 	/* scheduler globals */                                                                \
