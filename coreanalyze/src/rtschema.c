@@ -187,18 +187,39 @@ static void global_type(Dwarf_Die *var, struct gs_rt_item *it)
 		it->count = w + 1;
 }
 
-/* True when n is one of the '|'-separated alternatives of pattern. */
-static bool name_matches(const char *pattern, const char *n)
+/* The schema's names, each '|'-separated alternative a key, hashed once:
+ * a binary has tens of thousands of top-level DIEs, and trying every
+ * definition's pattern on each was a third of a small analysis. */
+#define NAMEIDX_SLOTS 2048 /* a power of two, well over the alternatives */
+struct nameidx {
+	const char *s[NAMEIDX_SLOTS]; /* NULL: empty */
+	size_t len[NAMEIDX_SLOTS];
+	int def[NAMEIDX_SLOTS];
+};
+
+static size_t name_hash(const char *s, size_t n)
 {
-	size_t nl = strlen(n);
-	for (const char *p = pattern; p;) {
-		const char *bar = strchr(p, '|');
-		size_t len = bar ? (size_t)(bar - p) : strlen(p);
-		if (len == nl && memcmp(p, n, len) == 0)
-			return true;
-		p = bar ? bar + 1 : NULL;
-	}
-	return false;
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+	return (size_t)(h ^ h >> 29);
+}
+
+static void nameidx_build(struct nameidx *x)
+{
+	memset(x, 0, sizeof *x);
+	for (int i = 0; i < GS_RT_COUNT; i++)
+		for (const char *p = defs[i].name; p;) {
+			const char *bar = strchr(p, '|');
+			size_t len = bar ? (size_t)(bar - p) : strlen(p);
+			size_t j = name_hash(p, len) & (NAMEIDX_SLOTS - 1);
+			while (x->s[j])
+				j = (j + 1) & (NAMEIDX_SLOTS - 1);
+			x->s[j] = p;
+			x->len[j] = len;
+			x->def[j] = i;
+			p = bar ? bar + 1 : NULL;
+		}
 }
 
 int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct gs_error *err)
@@ -210,6 +231,13 @@ int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct g
 		               "%s: has no DWARF debug info; rebuild it without -ldflags=-w or -s (stripped binaries are not supported yet)",
 		               gs_elf_path(exe));
 
+	struct nameidx *nx = malloc(sizeof *nx);
+	if (!nx) {
+		dwarf_end(dw);
+		return gs_fail(err, GS_E_NOMEM, "out of memory");
+	}
+	nameidx_build(nx);
+	const struct nameidx *names = nx;
 	/* Type DIEs found by name (for FIELD and TYPE items). */
 	Dwarf_Die types[GS_RT_COUNT];
 	bool have_type[GS_RT_COUNT] = { 0 };
@@ -225,10 +253,12 @@ int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct g
 				if (!n)
 					continue;
 				int tag = dwarf_tag(&d);
-				for (int i = 0; i < GS_RT_COUNT; i++) {
-					const struct schema_def *sd = &defs[i];
-					if (!name_matches(sd->name, n))
+				size_t nl = strlen(n);
+				for (size_t j = name_hash(n, nl) & (NAMEIDX_SLOTS - 1); names->s[j]; j = (j + 1) & (NAMEIDX_SLOTS - 1)) {
+					if (names->len[j] != nl || memcmp(names->s[j], n, nl) != 0)
 						continue;
+					int i = names->def[j];
+					const struct schema_def *sd = &defs[i];
 					struct gs_rt_item *it = &out->it[i];
 					switch (sd->kind) {
 					case GS_RT_TYPE:
@@ -266,6 +296,7 @@ int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct g
 		}
 		off = next;
 	}
+	free(nx);
 	if (ncu == 0) {
 		dwarf_end(dw);
 		return gs_fail(err, GS_E_UNSUPPORTED,
