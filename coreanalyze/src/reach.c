@@ -54,8 +54,9 @@ struct spaninfo {
 	bool inuse, scan;
 	uint8_t *live; /* a bit per slot: holds an object; NULL: any slot may */
 	uint8_t *mark; /* a bit per slot: marked here (allocated on first mark) */
-	uint8_t *special; /* a bit per slot: a g, m, p or sudog (rctx.typed, model.sudogs),
-	                   * scanned by its struct's pointer map; NULL: none here */
+	uint32_t *special; /* per slot: a runtime g, m, p or sudog there, scanned by its
+	                    * struct's pointer map: the struct's offset in the object << 16 |
+	                    * its schema TYPE id + 1; 0 none; NULL: none in this span */
 };
 
 struct rctx {
@@ -71,8 +72,6 @@ struct rctx {
 	uint64_t last_ri, last_ai; /* the arena looked up last: index + 1, arenav index */
 	uint32_t sweepgen;      /* mheap_.sweepgen */
 	bool sweep_known;       /* the span fields that say which slots hold objects */
-	struct gs_map typed;    /* heap object base -> (offset of the struct in it) << 16 | schema TYPE id + 1
-	                         * (g, m, p; Go 1.22+ puts a malloc header before big objects) */
 	struct gs_vec work;     /* uint64_t object bases to scan (sizes looked up again) */
 	uint64_t csoff, cssize, esoff, essize; /* sudog c / elem fields, never followed */
 	uint8_t *buf;
@@ -263,16 +262,23 @@ static bool set_mark(struct spaninfo *si, uint64_t k)
 	return set_slot_bit(si, &si->mark, k);
 }
 
-/* The object at base is a g, m, p or sudog: scan_object looks it up.
- * Other objects, the most of them, skip the two lookups in maps of a
- * million entries. */
-static void set_special(struct rctx *c, uint64_t base)
+/* The heap object holding p has a runtime struct `id` at p (a g, m or p;
+ * Go 1.22+ puts a malloc header before big objects): scan_object reads it
+ * with the struct's pointer map.  A sudog is taken only at an object's
+ * base, and stays one. */
+static void put_typed(struct rctx *c, uint64_t p, enum gs_rt_id id)
 {
-	uint64_t b, size, k;
+	uint64_t base, size, k;
 	bool scan;
 	struct spaninfo *si;
-	if (heap_find_slot(c, base, &b, &size, &scan, &si, &k) >= 0 && k < si->nelems)
-		set_slot_bit(si, &si->special, k);
+	int found = heap_find_slot(c, p, &base, &size, &scan, &si, &k);
+	if (found < 0 || k >= si->nelems || p - base >= 0x10000 || (id == GS_RT_SUDOG ? p != base : found != 0))
+		return;
+	if (!si->special && !(si->special = calloc((size_t)si->nelems, sizeof *si->special)))
+		abort();
+	if (si->special[k] && (si->special[k] & 0xffff) == GS_RT_SUDOG + 1)
+		return;
+	si->special[k] = (uint32_t)((p - base) << 16 | (uint64_t)(id + 1));
 }
 
 static void mark_word(struct rctx *c, uint64_t w)
@@ -531,18 +537,14 @@ static void scan_stack(struct rctx *c, const struct gs_goroutine *g, const struc
  * other object conservatively. */
 static void scan_object(struct rctx *c, uint64_t base, uint64_t size, const struct spaninfo *si, uint64_t k)
 {
-	uint64_t tid, one;
-	if (!si->special || !bit(si->special, k)) {
+	uint32_t sv = si->special ? si->special[k] : 0;
+	if (!sv) {
 		scan_range(c, base, base + size, 0, 0, 0, 0);
 		return;
 	}
-	bool sudog = gs_map_get(&c->m->sudogs, base, &one);
-	if (!gs_map_get(&c->typed, base, &tid) && !sudog) {
-		scan_range(c, base, base + size, 0, 0, 0, 0);
-		return;
-	}
-	enum gs_rt_id id = sudog ? GS_RT_SUDOG : (enum gs_rt_id)((tid & 0xffff) - 1);
-	uint64_t at = sudog ? 0 : tid >> 16; /* the struct's offset in the object */
+	enum gs_rt_id id = (enum gs_rt_id)((sv & 0xffff) - 1);
+	bool sudog = id == GS_RT_SUDOG;
+	uint64_t at = sv >> 16; /* the struct's offset in the object */
 	uint64_t tsize = c->rs->it[id].value;
 	if (!c->rs->it[id].ptrmap || at + tsize > size || tsize > SCAN_CHUNK ||
 	    gs_mem_read(c->m, base + at, c->buf, tsize) != 0) {
@@ -580,15 +582,6 @@ static void drain(struct rctx *c)
 	}
 }
 
-static void put_typed(struct rctx *c, uint64_t p, enum gs_rt_id id)
-{
-	uint64_t base, size;
-	bool scan;
-	if (heap_find(c, p, &base, &size, &scan) == 0 && p - base < 0x10000) {
-		gs_map_put(&c->typed, base, (p - base) << 16 | (uint64_t)(id + 1));
-		set_special(c, base);
-	}
-}
 
 /* Which heap objects are sudogs (marked special), and the runtime's own
  * g, m and p structs: every allgs entry (dead ones too), the allm list,
@@ -600,8 +593,7 @@ static void index_runtime_objects(struct rctx *c)
 	uint64_t arr, n, p;
 	for (size_t i = 0; i < m->sudogs.cap; i++)
 		if (m->sudogs.slots[i].key)
-			set_special(c, m->sudogs.slots[i].key);
-	gs_map_reserve(&c->typed, m->nallgs + 64);
+			put_typed(c, m->sudogs.slots[i].key, GS_RT_SUDOG);
 	/* The entries goroutines.c walked, not runtime.allglen again: a huge
 	 * allglen in a damaged core is clamped there to len(allgs), and here
 	 * it cost 64M failed reads (seconds) and a map of junk pointers. */
@@ -754,7 +746,6 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 	gs_map_init(&c.spans);
 	gs_map_init(&c.arenas);
 	gs_vec_init(&c.arenav, sizeof(struct arenainfo));
-	gs_map_init(&c.typed);
 	gs_vec_init(&c.spanv, sizeof(struct spaninfo));
 	gs_vec_init(&c.work, sizeof(uint64_t));
 	gs_vec_init(&c.stkobjs, sizeof(struct stkobj));
@@ -855,7 +846,6 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 		free(((struct spaninfo *)c.spanv.data)[i].mark);
 		free(((struct spaninfo *)c.spanv.data)[i].special);
 	}
-	gs_map_free(&c.typed);
 	gs_vec_free(&c.spanv);
 	gs_vec_free(&c.work);
 	gs_vec_free(&c.stkobjs);
