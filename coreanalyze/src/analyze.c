@@ -119,6 +119,7 @@ struct gs_analysis *gs_analysis_bare(const struct gs_options *opts)
 	struct gs_model *m = &a->m;
 	m->arena = gs_arena_new();
 	gs_vec_init(&m->warnings, sizeof(const char *));
+	gs_vec_init(&m->sudogs, sizeof(uint64_t));
 	if (opts)
 		m->opts = *opts;
 	a->r.pid = -1;
@@ -255,7 +256,7 @@ void gs_analysis_close(struct gs_analysis *a)
 	gs_dwidx_free(m->dwidx);
 	gs_rtschema_free(&m->rs);
 	free(m->graw);
-	gs_map_free(&m->sudogs);
+	gs_vec_free(&m->sudogs);
 	if (m->pcln)
 		gs_pcln_close(m->pcln);
 	gs_elf_close(m->exe);

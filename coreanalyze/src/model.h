@@ -45,7 +45,8 @@ struct gs_model {
 	 * of its entries are walked (min of allglen and len(allgs)). */
 	uint64_t allgs, nallgs;
 	uint64_t newest; /* the newest runtime timestamp seen (a core has no clock) */
-	struct gs_map sudogs; /* every sudog address waitobj.c visited (their c/elem are not followed) */
+	struct gs_vec sudogs; /* uint64_t: every sudog address waitobj.c visited, repeats and all
+	                       * (reach.c does not follow their c/elem) */
 
 	struct gs_vec warnings; /* const char * (arena) */
 	size_t nwarn_dropped;

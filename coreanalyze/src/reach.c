@@ -591,9 +591,8 @@ static void index_runtime_objects(struct rctx *c)
 	const struct gs_rtschema *rs = c->rs;
 	struct gs_model *m = c->m;
 	uint64_t arr, n, p;
-	for (size_t i = 0; i < m->sudogs.cap; i++)
-		if (m->sudogs.slots[i].key)
-			put_typed(c, m->sudogs.slots[i].key, GS_RT_SUDOG);
+	for (size_t i = 0; i < m->sudogs.len; i++)
+		put_typed(c, ((const uint64_t *)m->sudogs.data)[i], GS_RT_SUDOG);
 	/* The entries goroutines.c walked, not runtime.allglen again: a huge
 	 * allglen in a damaged core is clamped there to len(allgs), and here
 	 * it cost 64M failed reads (seconds) and a map of junk pointers. */

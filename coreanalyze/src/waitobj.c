@@ -152,7 +152,7 @@ static struct objbuild *chan_obj(struct wctx *c, uint64_t ch)
 				break;
 			uint64_t id, g = field(c, s, GS_RT_SUDOG_G, &qok);
 			gs_map_put(&c->sudogdir, s, q == 0 ? 1 : 2);
-			gs_map_put(&c->m->sudogs, s, 1);
+			*(uint64_t *)gs_vec_push(&c->m->sudogs) = s;
 			if (goid_of(c, g, &id))
 				*(uint64_t *)gs_vec_push(ids) = id;
 			s = field(c, s, GS_RT_SUDOG_NEXT, &qok);
@@ -201,7 +201,7 @@ static void index_semtable(struct wctx *c)
 					break;
 				}
 				uint64_t g = field(c, s, GS_RT_SUDOG_G, &ok);
-				gs_map_put(&m->sudogs, s, 1);
+				*(uint64_t *)gs_vec_push(&m->sudogs) = s;
 				if (g && ok)
 					gs_map_put(&c->semaddr, g, addr);
 				s = field(c, s, GS_RT_SUDOG_WAITLINK, &ok);
@@ -295,7 +295,7 @@ static uint64_t cond_of(struct wctx *c, const struct gs_goroutine *g, const stru
 				continue;
 			for (uint64_t t = s; t && ok && n-- > 0;) {
 				uint64_t gp = field(c, t, GS_RT_SUDOG_G, &ok);
-				gs_map_put(&m->sudogs, t, 1);
+				*(uint64_t *)gs_vec_push(&m->sudogs) = t;
 				if (gp)
 					gs_map_put(&c->condof, gp, list);
 				t = field(c, t, GS_RT_SUDOG_NEXT, &ok);
@@ -394,7 +394,7 @@ static void chan_waits(struct wctx *c, size_t gi, const char *wr, struct gs_vec 
 		uint64_t ch = field(c, s, GS_RT_SUDOG_C, &ok);
 		if (!ok || !ch)
 			break;
-		gs_map_put(&c->m->sudogs, s, 1);
+		*(uint64_t *)gs_vec_push(&c->m->sudogs) = s;
 		struct objbuild *b = chan_obj(c, ch);
 		struct gs_wait *w = add_wait(v, "chan", b);
 		uint64_t d = 0;
@@ -455,7 +455,7 @@ static void resolve_one(struct wctx *c, size_t i, const char *wr, struct gs_vec 
 		bool ok = true;
 		uint64_t l = m->graw[i].waiting ? field(c, m->graw[i].waiting, GS_RT_SUDOG_ELEM, &ok) : 0, cv = 0;
 		if (m->graw[i].waiting)
-			gs_map_put(&m->sudogs, m->graw[i].waiting, 1);
+			*(uint64_t *)gs_vec_push(&m->sudogs) = m->graw[i].waiting;
 		const struct gs_frame *fr = find_frame(g, "sync.(*Cond).Wait", false);
 		if (!ok || !l)
 			l = cond_of(c, g, fr, fr ? gs_frame_sp(m, i, g, (size_t)(fr - g->frames)) : 0);
@@ -497,15 +497,10 @@ void gs_waits_resolve(struct gs_model *m, struct gs_report *r)
 	gs_map_init(&c.condof);
 	gs_vec_init(&c.builds, sizeof(struct objbuild));
 	struct gs_goroutine *gs = (struct gs_goroutine *)r->goroutines;
-	size_t nblocked = 0;
 	gs_map_reserve(&c.gidx, r->ngoroutines);
-	for (size_t i = 0; i < r->ngoroutines; i++) {
+	for (size_t i = 0; i < r->ngoroutines; i++)
 		gs_map_put(&c.gidx, gs[i].gaddr, i + 1);
-		nblocked += m->graw[i].blocked;
-	}
-	/* about one sudog per blocked goroutine (more in a select, none in
-	 * a sleep) */
-	gs_map_reserve(&m->sudogs, nblocked);
+
 	index_semtable(&c);
 
 	/* Channel queues first, so select cases find their direction. */
