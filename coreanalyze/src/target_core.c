@@ -32,7 +32,8 @@ struct core {
 	size_t bytes_since; /* bytes read since the last check */
 	int statm;        /* /proc/self/statm, or -1 */
 	uint32_t epoch;   /* residency checks that found the process over budget */
-	uint32_t *used;   /* per CHUNK of the file: the epoch it was last read in; NULL: none kept */
+	uint32_t *used;   /* per 2 MB block of the mapping: the epoch it was last read in; NULL: none kept */
+	size_t fresh;     /* blocks first read since the last residency check */
 	size_t nchunks;
 	Elf *elf;
 	struct core_seg *segs; /* sorted by vaddr */
@@ -73,24 +74,48 @@ static const struct core_seg *find_seg(struct core *c, uint64_t addr)
 
 /* A core of a million goroutines is ~3 GB, and reading it faults most of
  * its pages into our address space, where they count as our resident
- * memory although the kernel's page cache holds them anyway.  Every 1024
- * reads (or 16 MB), the core mapping's pages are dropped (MADV_DONTNEED on
- * a read-only private file mapping: the next read faults them back from
- * the page cache, which keeps them) when more than CORE_RESIDENT_MAX bytes
- * of files are resident in this process (/proc/self/statm's "shared": the
- * core's pages and the executable's), or when the whole process is over
- * RSS_BUDGET and files hold more than CORE_RESIDENT_MIN of it.  So a small
- * core stays mapped (a 100k-goroutine core, 340 MB, is read without a
- * drop) and a big analysis gives its file pages up first.  What is dropped
- * is the older half of the file's 16 MB chunks, by when each was last
- * read (all of them only when every one was read since the last drop):
- * a 1M-goroutine core peaks at 1.0 GB instead of 1.1, in the same time. */
+ * memory although the kernel's page cache holds them anyway.  The mapping
+ * is kept in 2 MB blocks of address space, each with the epoch it was last
+ * read in.  When reads have touched 16 blocks that had nothing mapped (or
+ * every 1024 reads, or 16 MB), /proc/self/statm is read, and the core
+ * mapping's pages are dropped (MADV_DONTNEED on a read-only private file
+ * mapping: the next read faults them back from the page cache, which keeps
+ * them) when more than CORE_RESIDENT_MAX bytes of files are resident in
+ * this process ("shared": the core's pages and the executable's), or when
+ * the whole process is over RSS_BUDGET and files hold more than
+ * CORE_RESIDENT_MIN of it.  So a small core stays mapped (a 100k-goroutine
+ * core, 340 MB, is read without a drop) and a big analysis gives its file
+ * pages up first.  What is dropped is the older half of the blocks, by
+ * when each was last read (all of them only when every one was read since
+ * the last drop).
+ * Why blocks of 2 MB, and counting the fresh ones: a read maps at most the
+ * block it is in (the kernel's fault-around is 64 KB, and a page cache of
+ * large folios maps a whole aligned 2 MB PMD at once), so between two
+ * checks residency grows by at most 32 MB.  Counting reads alone let 1024
+ * reads map 1024 huge pages: a 1M-goroutine core peaked at 1.6 GB once its
+ * page cache held large folios (0.95 GB now).  Dropping less than half, or
+ * by a finer clock, made more drops and no fewer faults: the heap pass's
+ * working set is the whole core. */
 #define CORE_RESIDENT_MAX ((long)512 << 20)
 #define CORE_RESIDENT_MIN ((long)64 << 20)
-#define RSS_BUDGET ((long)768 << 20)
-#define CHUNK_SHIFT 24 /* 16 MB */
+#define RSS_BUDGET ((long)896 << 20) /* + 32 MB between checks: under 1 GiB */
+#define CHUNK_SHIFT 21 /* 2 MB of address space: a PMD */
+#define FRESH_MAX 16   /* blocks first read since the last check */
 
-/* Drop the mapped pages of the older half of the chunks read since
+/* Block i's part of the mapping. */
+static void chunk_range(const struct core *c, size_t i, size_t *off, size_t *len)
+{
+	uintptr_t base = (uintptr_t)c->map, lo = ((base >> CHUNK_SHIFT) + i) << CHUNK_SHIFT,
+	          hi = lo + ((uintptr_t)1 << CHUNK_SHIFT);
+	if (lo < base)
+		lo = base;
+	if (hi > base + c->size)
+		hi = base + c->size;
+	*off = lo - base;
+	*len = hi > lo ? hi - lo : 0;
+}
+
+/* Drop the mapped pages of the older half of the blocks read since
  * they were last dropped (by the epoch of their last read). */
 static void drop_chunks(struct core *c)
 {
@@ -103,33 +128,47 @@ static void drop_chunks(struct core *c)
 			hist[age < 64 ? age : 64]++;
 			mapped++;
 		}
-	/* the age at and above which chunks go: the oldest half */
+	/* the age at and above which blocks go: the oldest half */
 	size_t seen = 0;
 	int cut = 64;
 	while (cut > 0 && seen + hist[cut] <= mapped / 2)
 		seen += hist[cut--];
 	if (seen == 0)
-		cut = 0; /* no older half (every chunk read in this epoch): all of it */
+		cut = 0; /* no older half (every block read in this epoch): all of it */
 	else
 		cut++;
-	for (size_t i = 0; i < c->nchunks; i++) {
-		if (c->used[i] == UINT32_MAX || c->epoch - c->used[i] < (uint32_t)cut)
-			continue;
-		size_t off = i << CHUNK_SHIFT, len = c->size - off < ((size_t)1 << CHUNK_SHIFT) ? c->size - off : (size_t)1 << CHUNK_SHIFT;
-		madvise((void *)(c->map + off), len, MADV_DONTNEED);
-		c->used[i] = UINT32_MAX; /* nothing mapped until read again */
+	/* one madvise per run of adjacent blocks */
+	size_t run_off = 0, run_len = 0;
+	for (size_t i = 0; i <= c->nchunks; i++) {
+		bool go = i < c->nchunks && c->used[i] != UINT32_MAX && c->epoch - c->used[i] >= (uint32_t)cut;
+		size_t off, len;
+		if (go) {
+			chunk_range(c, i, &off, &len);
+			c->used[i] = UINT32_MAX; /* nothing mapped until read again */
+			if (run_len && run_off + run_len == off) {
+				run_len += len;
+				continue;
+			}
+		}
+		if (run_len)
+			madvise((void *)(c->map + run_off), run_len, MADV_DONTNEED);
+		run_len = 0;
+		if (go) {
+			run_off = off;
+			run_len = len;
+		}
 	}
 }
 
 static void bound_residency(struct core *c, size_t len)
 {
-	/* Every 1024 reads, or 16 MB: a read the kernel answers with its
-	 * 64 KiB fault-around can map 64 KiB however small it is, and 8192
-	 * scattered reads overshot the bound by half a gigabyte. */
+	/* Every 1024 reads or 16 MB too: what else the process allocates
+	 * counts against RSS_BUDGET. */
 	c->bytes_since += len;
-	if ((++c->nreads % 1024 && c->bytes_since < ((size_t)16 << 20)) || c->statm < 0)
+	if ((++c->nreads % 1024 && c->bytes_since < ((size_t)16 << 20) && c->fresh < FRESH_MAX) || c->statm < 0)
 		return;
 	c->bytes_since = 0;
+	c->fresh = 0;
 	char buf[128];
 	ssize_t n = pread(c->statm, buf, sizeof buf - 1, 0);
 	long size, resident, shared;
@@ -139,10 +178,10 @@ static void bound_residency(struct core *c, size_t len)
 	if (sscanf(buf, "%ld %ld %ld", &size, &resident, &shared) != 3 ||
 	    !(shared * 4096 > CORE_RESIDENT_MAX || (resident * 4096 > RSS_BUDGET && shared * 4096 > CORE_RESIDENT_MIN)))
 		return;
-	/* Over: give up the chunks read least recently first (a pass over
+	/* Over: give up the blocks read least recently first (a pass over
 	 * every stack keeps the part it is in; the g structs and the heap
 	 * that every pass comes back to stay, while they fit), and
-	 * everything only when every chunk was read in this very epoch. */
+	 * everything only when every block was read in this very epoch. */
 	if (c->used)
 		drop_chunks(c);
 	else
@@ -150,13 +189,18 @@ static void bound_residency(struct core *c, size_t len)
 	c->epoch++;
 }
 
-/* A read of the file's bytes [off, off+n): their chunks are in use. */
+/* A read of the file's bytes [off, off+n): their blocks are in use. */
 static inline void note_use(struct core *c, size_t off, size_t n)
 {
 	if (!c->used)
 		return;
-	for (size_t i = off >> CHUNK_SHIFT; i <= (off + n - 1) >> CHUNK_SHIFT && i < c->nchunks; i++)
+	uintptr_t b0 = (uintptr_t)c->map >> CHUNK_SHIFT;
+	for (size_t i = (((uintptr_t)c->map + off) >> CHUNK_SHIFT) - b0;
+	     i <= (((uintptr_t)c->map + off + n - 1) >> CHUNK_SHIFT) - b0 && i < c->nchunks; i++) {
+		if (c->used[i] == UINT32_MAX)
+			c->fresh++;
 		c->used[i] = c->epoch;
+	}
 }
 
 static int core_read(void *self, uint64_t addr, void *buf, size_t n)
@@ -283,7 +327,7 @@ int gs_target_open_core(const char *path, struct gs_target *out, struct gs_error
 		gs_fail(err, GS_E_INPUT, "%s: cannot map: %s", path, strerror(errno));
 		goto fail;
 	}
-	c->nchunks = (c->size >> CHUNK_SHIFT) + 1;
+	c->nchunks = (((uintptr_t)c->map + c->size - 1) >> CHUNK_SHIFT) - ((uintptr_t)c->map >> CHUNK_SHIFT) + 1;
 	c->used = malloc(c->nchunks * sizeof *c->used); /* NULL: drop everything when over */
 	for (size_t i = 0; c->used && i < c->nchunks; i++)
 		c->used[i] = UINT32_MAX;
