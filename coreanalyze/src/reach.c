@@ -570,18 +570,55 @@ static void scan_object(struct rctx *c, uint64_t base, uint64_t size, const stru
 	}
 }
 
-static void drain(struct rctx *c)
+static int addr_cmp(const void *a, const void *b)
 {
-	while (c->work.len > 0) {
-		uint64_t base = ((uint64_t *)c->work.data)[--c->work.len], b2, size, k;
-		bool scan;
-		struct spaninfo *si;
-		if (heap_find_slot(c, base, &b2, &size, &scan, &si, &k) != 0)
-			continue;
-		scan_object(c, base, size, si, k);
-	}
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
 }
 
+/* Stacks to scan, in the order of their addresses. */
+struct stack_ref {
+	uint64_t sp;
+	size_t i;
+};
+
+static int stack_ref_cmp(const void *a, const void *b)
+{
+	const struct stack_ref *x = a, *y = b;
+	return x->sp < y->sp ? -1 : x->sp > y->sp;
+}
+
+static void scan_stacks(struct rctx *c, struct gs_vec *batch, const struct gs_goroutine *gs, const struct gs_graw *graw)
+{
+	qsort(batch->data, batch->len, sizeof(struct stack_ref), stack_ref_cmp);
+	for (size_t k = 0; k < batch->len; k++) {
+		size_t i = ((const struct stack_ref *)batch->data)[k].i;
+		scan_stack(c, &gs[i], &graw[i]);
+	}
+	batch->len = 0;
+}
+
+static void drain(struct rctx *c)
+{
+	struct gs_vec layer;
+	gs_vec_init(&layer, sizeof(uint64_t));
+	while (c->work.len > 0) {
+		struct gs_vec t = layer;
+		layer = c->work;
+		c->work = t;
+		c->work.len = 0;
+		qsort(layer.data, layer.len, sizeof(uint64_t), addr_cmp);
+		for (size_t i = 0; i < layer.len; i++) {
+			uint64_t base = ((uint64_t *)layer.data)[i], b2, size, k;
+			bool scan;
+			struct spaninfo *si;
+			if (heap_find_slot(c, base, &b2, &size, &scan, &si, &k) != 0)
+				continue;
+			scan_object(c, base, size, si, k);
+		}
+	}
+	gs_vec_free(&layer);
+}
 
 /* Which heap objects are sudogs (marked special), and the runtime's own
  * g, m and p structs: every allgs entry (dead ones too), the allm list,
@@ -770,12 +807,15 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 	if (heap) {
 		index_runtime_objects(&c);
 		scan_globals(&c);
+		struct gs_vec batch;
+		gs_vec_init(&batch, sizeof(struct stack_ref));
 		for (size_t i = 0; i < r->ngoroutines; i++) {
 			if (v[i] != V_ROOT || !m->graw[i].sp || m->graw[i].hi <= m->graw[i].sp)
 				continue;
-			scan_stack(&c, &gs[i], &m->graw[i]);
+			*(struct stack_ref *)gs_vec_push(&batch) = (struct stack_ref){ m->graw[i].sp, i };
 			runnable[i] = true;
 		}
+		scan_stacks(&c, &batch, gs, m->graw);
 		drain(&c);
 		for (bool changed = true; changed;) {
 			changed = false;
@@ -791,11 +831,13 @@ void gs_reach_leaks(struct gs_model *m, struct gs_report *r)
 				if (runnable[i]) {
 					changed = true;
 					if (m->graw[i].sp && m->graw[i].hi > m->graw[i].sp)
-						scan_stack(&c, &gs[i], &m->graw[i]);
+						*(struct stack_ref *)gs_vec_push(&batch) = (struct stack_ref){ m->graw[i].sp, i };
 				}
 			}
+			scan_stacks(&c, &batch, gs, m->graw);
 			drain(&c);
 		}
+		gs_vec_free(&batch);
 		/* Tell each object whether running code can reach it, and which
 		 * heap object holds it. */
 		for (size_t i = 0; i < r->ngoroutines; i++)
