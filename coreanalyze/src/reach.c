@@ -590,7 +590,8 @@ static int stack_ref_cmp(const void *a, const void *b)
 
 static void scan_stacks(struct rctx *c, struct gs_vec *batch, const struct gs_goroutine *gs, const struct gs_graw *graw)
 {
-	qsort(batch->data, batch->len, sizeof(struct stack_ref), stack_ref_cmp);
+	if (batch->len > 1) /* qsort must not get the NULL of an empty vector */
+		qsort(batch->data, batch->len, sizeof(struct stack_ref), stack_ref_cmp);
 	for (size_t k = 0; k < batch->len; k++) {
 		size_t i = ((const struct stack_ref *)batch->data)[k].i;
 		scan_stack(c, &gs[i], &graw[i]);
@@ -607,7 +608,8 @@ static void drain(struct rctx *c)
 		layer = c->work;
 		c->work = t;
 		c->work.len = 0;
-		qsort(layer.data, layer.len, sizeof(uint64_t), addr_cmp);
+		if (layer.len > 1)
+			qsort(layer.data, layer.len, sizeof(uint64_t), addr_cmp);
 		for (size_t i = 0; i < layer.len; i++) {
 			uint64_t base = ((uint64_t *)layer.data)[i], b2, size, k;
 			bool scan;
