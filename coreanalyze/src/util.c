@@ -178,6 +178,8 @@ void gs_map_reserve(struct gs_map *m, size_t n)
 
 void gs_map_put(struct gs_map *m, uint64_t key, uint64_t val)
 {
+	if (key == 0)
+		return; /* not a key (gs_map_get) */
 	if ((m->len + 1) * 2 > m->cap)
 		map_resize(m, m->cap ? m->cap * 2 : 64);
 	size_t j = map_hash(key) & (m->cap - 1);
@@ -191,7 +193,10 @@ void gs_map_put(struct gs_map *m, uint64_t key, uint64_t val)
 
 int gs_map_get(const struct gs_map *m, uint64_t key, uint64_t *val)
 {
-	if (!m->cap)
+	/* 0 marks an empty slot, so it is never a key: looked up, it would
+	 * match the first empty slot (chan.c's waiter with a nil g did,
+	 * and indexed goroutine -1: fuzz_walk) */
+	if (!m->cap || key == 0)
 		return 0;
 	size_t j = map_hash(key) & (m->cap - 1);
 	for (;;) {

@@ -77,9 +77,9 @@ struct gs_map {
 };
 void gs_map_init(struct gs_map *m);
 void gs_map_free(struct gs_map *m);
-/* Insert or overwrite; key must be non-zero. */
+/* Insert or overwrite; a key of 0 is ignored (0 marks an empty slot). */
 void gs_map_put(struct gs_map *m, uint64_t key, uint64_t val);
-/* 1 and *val when present, else 0. */
+/* 1 and *val when present, else 0 (always for key 0). */
 int gs_map_get(const struct gs_map *m, uint64_t key, uint64_t *val);
 /* Room for n keys without growing (a map filled with a known number of
  * keys is sized once: no rehash and no second zeroed table). */
