@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gostuck.h"
+#include "util.h"
 
 static bool has_text(const char *s, const char *want)
 {
@@ -21,16 +22,10 @@ static bool any_frame(const struct gs_goroutine *g, const char *want)
 	return g->has_created && has_text(g->created.func, want);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* ids is sorted (gs_report_filter sorts a copy): one lookup per goroutine. */
 static bool has_id(const uint64_t *ids, size_t n, uint64_t id)
 {
-	return bsearch(&id, ids, n, sizeof *ids, cmp_u64) != NULL;
+	return bsearch(&id, ids, n, sizeof *ids, gs_u64_cmp) != NULL;
 }
 
 static bool selected(const struct gs_filter *f, const uint64_t *ids, const struct gs_goroutine *g)
@@ -61,7 +56,7 @@ struct gs_report *gs_report_filter(const struct gs_report *r, const struct gs_fi
 	}
 	if (ids && f->nids) {
 		memcpy(ids, f->ids, f->nids * sizeof *ids);
-		qsort(ids, f->nids, sizeof *ids, cmp_u64);
+		qsort(ids, f->nids, sizeof *ids, gs_u64_cmp);
 	}
 	*out = *r;
 	size_t n = 0;

@@ -570,12 +570,6 @@ static void scan_object(struct rctx *c, uint64_t base, uint64_t size, const stru
 	}
 }
 
-static int addr_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Stacks to scan, in the order of their addresses. */
 struct stack_ref {
 	uint64_t sp;
@@ -609,7 +603,7 @@ static void drain(struct rctx *c)
 		c->work = t;
 		c->work.len = 0;
 		if (layer.len > 1)
-			qsort(layer.data, layer.len, sizeof(uint64_t), addr_cmp);
+			qsort(layer.data, layer.len, sizeof(uint64_t), gs_u64_cmp);
 		for (size_t i = 0; i < layer.len; i++) {
 			uint64_t base = ((uint64_t *)layer.data)[i], b2, size, k;
 			bool scan;

@@ -138,6 +138,12 @@ static size_t map_hash(uint64_t k)
 	return (size_t)k;
 }
 
+int gs_u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 void gs_map_init(struct gs_map *m)
 {
 	memset(m, 0, sizeof *m);

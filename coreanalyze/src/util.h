@@ -84,4 +84,7 @@ int gs_map_get(const struct gs_map *m, uint64_t key, uint64_t *val);
 /* Room for n keys without growing (a map filled with a known number of
  * keys is sized once: no rehash and no second zeroed table). */
 void gs_map_reserve(struct gs_map *m, size_t n);
+
+/* qsort/bsearch order of uint64_t elements, ascending. */
+int gs_u64_cmp(const void *a, const void *b);
 #endif

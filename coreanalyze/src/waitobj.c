@@ -419,19 +419,13 @@ static void chan_waits(struct wctx *c, size_t gi, const char *wr, struct gs_vec 
 		add_wait(v, "nil_chan", NULL)->select_case = true;
 }
 
-static int id_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 static const uint64_t *finish_ids(struct gs_model *m, struct gs_vec *v, size_t *n)
 {
 	*n = v->len;
 	uint64_t *out = gs_arena_alloc(m->arena, (v->len ? v->len : 1) * sizeof *out);
 	if (v->len)
 		memcpy(out, v->data, v->len * sizeof *out);
-	qsort(out, v->len, sizeof *out, id_cmp);
+	qsort(out, v->len, sizeof *out, gs_u64_cmp);
 	gs_vec_free(v);
 	return out;
 }
