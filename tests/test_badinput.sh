@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_badinput.sh - gostuck on inputs it must refuse: usage errors, files
 # that are not what they claim, a Go executable without DWARF, a core of
-# another program, a truncated core.  Every case must end with the promised
+# another program (position-independent builds too), a truncated core.  Every case must end with the promised
 # exit status (2 usage, 3 input), exactly one line on stderr starting
 # "gostuck: ", nothing on stdout, no crash, no sanitizer report, and no hang
 # (each run is under `timeout 20`).  The cores are made here, by the kernel,
@@ -206,13 +206,14 @@ func main() {
 
 if [ -z "$go" ] || [ ! -x "$go" ]; then
 	skip "Go cases" "no Go toolchain found (set GO=/path/to/go)"
-elif ! build_go proga "$prog_a" || ! build_go progb "$prog_b" || ! build_go wflag "$prog_a" -ldflags=-w; then
+elif ! build_go proga "$prog_a" || ! build_go progb "$prog_b" || ! build_go wflag "$prog_a" -ldflags=-w ||
+	! build_go piea "$prog_a" -buildmode=pie || ! build_go pieb "$prog_b" -buildmode=pie; then
 	skip "Go cases" "building the Go test programs with $go failed: $(tail -n 3 "$tmp"/*/build.log | tr '\n' ' ')"
 elif ! $cores_ok; then
 	skip "Go cases" "core_pattern '$core_pattern' does not write cores into the cwd"
 else
-	a=$tmp/proga/proga b=$tmp/progb/progb wflag=$tmp/wflag/wflag
-	if core_a=$(core_of proga) && core_wflag=$(core_of wflag); then
+	a=$tmp/proga/proga b=$tmp/progb/progb wflag=$tmp/wflag/wflag piea=$tmp/piea/piea pieb=$tmp/pieb/pieb
+	if core_a=$(core_of proga) && core_wflag=$(core_of wflag) && core_piea=$(core_of piea); then
 		size=$(stat -c %s "$core_a")
 		head -c 100 "$core_a" >"$tmp/core.head100"
 		head -c $((size / 2)) "$core_a" >"$tmp/core.half"
@@ -227,6 +228,11 @@ else
 		expect "non-Go EXE, Go core" 3 "" -- "$true_exe" "$core_a"
 		expect "Go EXE without DWARF" 3 "dwarf" -- "$wflag" "$core_wflag"
 		expect "core of another Go program" 3 "" -- "$b" "$core_a"
+		# position-independent builds: placed by the core's AT_ENTRY, so
+		# a core of another program (or another build) must still be refused
+		expect "PIE core of another PIE program" 3 "pass the executable" -- "$pieb" "$core_piea"
+		expect "PIE core, the non-PIE build as EXE" 3 "pass the executable" -- "$a" "$core_piea"
+		expect "non-PIE core, the PIE build as EXE" 3 "pass the executable" -- "$piea" "$core_a"
 		expect "core truncated to 100 bytes" 3 "" -- "$a" "$tmp/core.head100"
 		expect "core truncated to half" 3 "" -- "$a" "$tmp/core.half"
 		expect "core missing its last 4 KiB" 3 "" -- "$a" "$tmp/core.short"

@@ -249,6 +249,8 @@ struct gs_callbacks {
 	enum gs_target_kind kind;            /* for the report: GS_TARGET_CORE or GS_TARGET_LIVE */
 	const char *core;                    /* for the report: the core's path, or NULL */
 	int64_t pid;                         /* for the report: the process, or -1 */
+	uint64_t entry;                      /* the program's entry point as loaded (AT_ENTRY), 0 unknown:
+	                                      * needed for a position-independent (PIE) executable */
 };
 
 /* Analyze a Go program whose memory and threads the caller supplies (a

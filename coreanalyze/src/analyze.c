@@ -11,7 +11,9 @@
 /* The core's read-only file-backed pages (the first page of each mapped
  * file) must equal the executable's bytes at the same addresses: the ELF
  * header, program headers and build-ID notes of the text segment are in
- * that page.  Writable data is skipped, it changes at run time. */
+ * that page.  Writable data is skipped, it changes at run time, and so is
+ * a position-independent program's RELRO segment, read-only in the core
+ * but relocated (Go 1.27's -buildmode=pie puts its first page there). */
 static int check_match(struct gs_model *m, const char *exe, const char *core, struct gs_error *err)
 {
 	const struct gs_core_region *rg;
@@ -20,8 +22,8 @@ static int check_match(struct gs_model *m, const char *exe, const char *core, st
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = rg[i].len < 4096 ? rg[i].len : 4096;
-		const uint8_t *p = gs_elf_ptr(m->exe, rg[i].vaddr, len);
-		if (!p)
+		const uint8_t *p = rg[i].vaddr >= m->bias ? gs_elf_ptr(m->exe, rg[i].vaddr - m->bias, len) : NULL;
+		if (!p || gs_elf_in_relro(m->exe, rg[i].vaddr - m->bias))
 			continue;
 		if (memcmp(p, rg[i].bytes, len) != 0)
 			return gs_fail(err, GS_E_MISMATCH,
@@ -100,14 +102,39 @@ static int open_exe(struct gs_analysis *a, const char *exe, struct gs_error *err
 	if (gs_elf_machine(m->exe) != EM_X86_64)
 		return gs_fail(err, GS_E_UNSUPPORTED, "%s: machine type %u; only x86-64 (amd64) programs are supported", exe,
 		               gs_elf_machine(m->exe));
-	if (gs_elf_type(m->exe) == ET_DYN)
-		return gs_fail(err, GS_E_UNSUPPORTED,
-		               "%s: position-independent (PIE) Go programs are not supported yet; rebuild with -buildmode=exe", exe);
 	if (gs_pcln_open(m->exe, &m->pcln, err) != 0)
 		return -1;
 	if (gs_rtschema_load(m->exe, &m->rs, err) != 0)
 		return -1;
 	m->trap_after_injected = gs_rt_has(&m->rs, GS_RT_UNWINDER);
+	return 0;
+}
+
+/* Where the executable runs.  A position-independent one (-buildmode=pie,
+ * ET_DYN) is loaded at its link-time addresses plus a bias the kernel
+ * chose: the target's AT_ENTRY minus the file's e_entry.  Every address
+ * the executable's tables give (pcln, DWARF globals) is moved by it once,
+ * here, so the rest of the model only sees run-time addresses. */
+static int place(struct gs_model *m, const char *exe, struct gs_error *err)
+{
+	if (m->placed)
+		return 0;
+	m->placed = true;
+	if (gs_elf_type(m->exe) != ET_DYN)
+		return 0;
+	uint64_t entry;
+	if (gs_target_entry(&m->target, &entry) != 0)
+		return gs_fail(err, GS_E_UNSUPPORTED,
+		               "%s is position-independent (PIE) and the target does not say where it was loaded (no AT_ENTRY in its auxiliary vector); rebuild with -buildmode=exe, or give a core with its notes",
+		               exe);
+	uint64_t bias = entry - gs_elf_entry(m->exe);
+	if (entry < gs_elf_entry(m->exe) || bias % 4096 != 0)
+		return gs_fail(err, GS_E_MISMATCH,
+		               "the target's entry point %#llx cannot be %s's (%#llx) loaded anywhere: pass the executable that produced it",
+		               (unsigned long long)entry, exe, (unsigned long long)gs_elf_entry(m->exe));
+	m->bias = bias;
+	gs_pcln_rebase(m->pcln, bias);
+	gs_rtschema_rebase(&m->rs, bias);
 	return 0;
 }
 
@@ -154,6 +181,10 @@ int gs_analysis_run(struct gs_analysis *a, struct gs_target *t, struct gs_error 
 	struct gs_report *r = &a->r;
 	m->target = *t;
 	t->ops = NULL; /* the analysis owns it now */
+	if (place(m, r->exe, err) != 0) {
+		gs_target_close(&m->target);
+		return -1;
+	}
 	m->pcc = gs_pccache_new();
 	read_target_info(m, r);
 	int rc = gs_goroutines_read(m, r, err);
@@ -185,8 +216,8 @@ int gs_analyze_core(const char *exe, const char *core, const struct gs_options *
 	a->r.core = gs_arena_strdup(a->m.arena, core);
 	if (gs_target_open_core(core, &t, err) != 0)
 		goto fail;
-	a->m.target = t; /* borrowed for the match check */
-	if (check_match(&a->m, exe, core, err) != 0)
+	a->m.target = t; /* borrowed for placing and the match check */
+	if (place(&a->m, exe, err) != 0 || check_match(&a->m, exe, core, err) != 0)
 		goto fail;
 	a->m.target.ops = NULL;
 	if (gs_analysis_run(a, &t, err) != 0)

@@ -35,6 +35,7 @@ struct gs_elf {
 	GElf_Ehdr ehdr;
 	struct gs_seg *segs;
 	size_t nsegs;
+	uint64_t relro_lo, relro_hi; /* PT_GNU_RELRO, link-time; empty when none */
 };
 
 int gs_elf_open(const char *path, struct gs_elf **out, struct gs_error *err)
@@ -97,7 +98,13 @@ int gs_elf_open(const char *path, struct gs_elf **out, struct gs_error *err)
 	e->segs = calloc(phnum ? phnum : 1, sizeof *e->segs);
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
-		if (!gelf_getphdr(e->elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+		if (!gelf_getphdr(e->elf, (int)i, &ph))
+			continue;
+		if (ph.p_type == PT_GNU_RELRO && ph.p_vaddr + ph.p_memsz >= ph.p_vaddr) {
+			e->relro_lo = ph.p_vaddr;
+			e->relro_hi = ph.p_vaddr + ph.p_memsz;
+		}
+		if (ph.p_type != PT_LOAD)
 			continue;
 		uint64_t filesz = ph.p_filesz;
 		if (ph.p_offset > e->size)
@@ -134,6 +141,12 @@ int gs_elf_fd(const struct gs_elf *e) { return e->fd; }
 const char *gs_elf_path(const struct gs_elf *e) { return e->path; }
 uint16_t gs_elf_machine(const struct gs_elf *e) { return e->ehdr.e_machine; }
 uint16_t gs_elf_type(const struct gs_elf *e) { return e->ehdr.e_type; }
+uint64_t gs_elf_entry(const struct gs_elf *e) { return e->ehdr.e_entry; }
+
+bool gs_elf_in_relro(const struct gs_elf *e, uint64_t addr)
+{
+	return addr >= e->relro_lo && addr < e->relro_hi;
+}
 
 const uint8_t *gs_elf_bytes(const struct gs_elf *e, size_t *size)
 {

@@ -21,6 +21,11 @@ int gs_elf_fd(const struct gs_elf *e);
 const char *gs_elf_path(const struct gs_elf *e);
 uint16_t gs_elf_machine(const struct gs_elf *e); /* EM_X86_64, ... */
 uint16_t gs_elf_type(const struct gs_elf *e);    /* ET_EXEC, ET_DYN, ET_CORE */
+uint64_t gs_elf_entry(const struct gs_elf *e);   /* e_entry, link-time */
+/* Whether link-time addr is in the PT_GNU_RELRO segment: data the dynamic
+ * loader relocates and then makes read-only, so a core's copy of it is
+ * read-only yet differs from the file. */
+bool gs_elf_in_relro(const struct gs_elf *e, uint64_t addr);
 
 /* The file's bytes, valid until gs_elf_close. */
 const uint8_t *gs_elf_bytes(const struct gs_elf *e, size_t *size);

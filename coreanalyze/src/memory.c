@@ -13,7 +13,7 @@ int gs_mem_read(const struct gs_model *m, uint64_t addr, void *buf, size_t n)
 {
 	if (gs_target_read(&m->target, addr, buf, n) == 0)
 		return 0;
-	const uint8_t *p = gs_elf_ptr(m->exe, addr, n);
+	const uint8_t *p = addr >= m->bias ? gs_elf_ptr(m->exe, addr - m->bias, n) : NULL;
 	if (!p)
 		return -1;
 	memcpy(buf, p, n);

@@ -28,6 +28,11 @@ struct gs_model {
 	struct gs_pccache *pcc;
 	struct gs_dwidx *dwidx; /* framevar.c's DWARF index, built on first use */
 	struct gs_options opts;
+	/* Where the executable runs: its run-time addresses are its link-time
+	 * ones plus bias (0 unless it is position-independent); set once, by
+	 * gs_model_place, before the first read of the target. */
+	uint64_t bias;
+	bool placed;
 
 	/* Release-dependent traceback rules, decided from the tables. */
 	bool trap_after_injected; /* 1.21+: frames after asyncPreempt/debugCall use the exact pc */

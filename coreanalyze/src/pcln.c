@@ -52,7 +52,8 @@ struct gs_pcln {
 	struct gs_pcln_region funcnametab, cutab, filetab, pctab, pclntab;
 	const uint8_t *ftab; /* nfunc+1 {entryoff, funcoff} pairs inside pclntab */
 	bool has_gofunc;
-	uint64_t gofunc;    /* moduledata.gofunc: base of funcdata offsets */
+	uint64_t gofunc;    /* moduledata.gofunc: base of funcdata offsets (link-time) */
+	uint64_t bias;      /* load bias (gs_pcln_rebase): added to what leaves this file */
 	/* Filled on the first gs_pcln_find_name; the memory is allocated at
 	 * open time so that lookups never allocate.  Not thread-safe. */
 	struct gs_pcln_names *names;
@@ -612,6 +613,12 @@ int gs_pcln_funcdata(const struct gs_pcln *p, const struct gs_pcln_func *f, uint
 	uint32_t off = func_word(f, p->funchdr + 4 * ((size_t)npcdata + index));
 	if (off == UINT32_MAX)
 		return -1;
-	*addr = p->gofunc + off;
+	*addr = p->gofunc + p->bias + off;
 	return 0;
+}
+
+void gs_pcln_rebase(struct gs_pcln *p, uint64_t bias)
+{
+	p->textstart += bias - p->bias;
+	p->bias = bias;
 }

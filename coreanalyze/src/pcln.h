@@ -59,6 +59,11 @@ bool gs_pcln_has_inline(const struct gs_pcln *p);
  * where the header no longer records it. */
 uint64_t gs_pcln_textstart(const struct gs_pcln *p);
 
+/* A position-independent executable runs at its link-time addresses plus
+ * a load bias: from here on every address this table takes or gives
+ * (pcs, entries, textstart, funcdata) is a run-time one. */
+void gs_pcln_rebase(struct gs_pcln *p, uint64_t bias);
+
 /* Lookup by pc (binary search over the function table, like findfunc).
  * Returns 0 and *out, or -1 when pc is in no function. */
 int gs_pcln_find(const struct gs_pcln *p, uint64_t pc, struct gs_pcln_func *out);

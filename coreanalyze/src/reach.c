@@ -659,7 +659,7 @@ static void scan_section(struct rctx *c, const char *name)
 	uint64_t addr;
 	size_t size;
 	if (gs_elf_section(c->m->exe, name, &addr, NULL, &size) == 0 && addr)
-		scan_range(c, addr, addr + size, 0, 0, 0, 0);
+		scan_range(c, addr + c->m->bias, addr + c->m->bias + size, 0, 0, 0, 0);
 }
 
 /* The program's data and bss as the GC scans them (markroot): only the

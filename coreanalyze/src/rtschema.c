@@ -378,6 +378,13 @@ uint64_t gs_rt_field(const struct gs_rtschema *s, enum gs_rt_id id, const uint8_
 	}
 }
 
+void gs_rtschema_rebase(struct gs_rtschema *s, uint64_t bias)
+{
+	for (int i = 0; i < GS_RT_COUNT; i++)
+		if (s->it[i].found && defs[i].kind == GS_RT_GLOBAL)
+			s->it[i].value += bias;
+}
+
 void gs_rtschema_free(struct gs_rtschema *s)
 {
 	for (int i = 0; i < GS_RT_COUNT; i++) {

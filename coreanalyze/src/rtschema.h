@@ -137,6 +137,7 @@
 	X(C_GDEAD, CONST, "runtime._Gdead", NULL, 1)                                           \
 	X(C_GSCAN, CONST, "runtime._Gscan", NULL, 1)                                           \
 	X(C_GLEAKED, CONST, "runtime._Gleaked", NULL, 0) /* 1.26+ */                          \
+	X(C_GDEADEXTRA, CONST, "runtime._Gdeadextra", NULL, 0) /* 1.26+, cgo */               \
 	X(C_FINGRUNNINGFINALIZER, CONST, "runtime.fingRunningFinalizer", NULL, 0)              \
 	/* pprof labels: a map until 1.23, a sorted slice of pairs from 1.24 */                \
 	X(LABELMAP, TYPE, "runtime/pprof.labelMap", NULL, 0)                                   \
@@ -179,6 +180,10 @@ struct gs_rtschema {
  * required items are missing (one message naming all of them, which
  * usually means "not a Go program" or an unsupported release). */
 int gs_rtschema_load(const struct gs_elf *exe, struct gs_rtschema *out, struct gs_error *err);
+
+/* A position-independent executable loaded at bias: the globals'
+ * addresses become run-time ones.  Once per schema. */
+void gs_rtschema_rebase(struct gs_rtschema *s, uint64_t bias);
 
 /* Free what gs_rtschema_load allocated (the pointer maps). */
 void gs_rtschema_free(struct gs_rtschema *s);

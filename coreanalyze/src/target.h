@@ -30,6 +30,10 @@ struct gs_target_ops {
 	size_t (*nthreads)(void *self);
 	int (*thread)(void *self, size_t i, struct gs_thread *out);
 	void (*close)(void *self);
+	/* The program's entry point where it was loaded (AT_ENTRY of its
+	 * auxiliary vector): 0, or -1 when this target does not know it.
+	 * NULL: it never does.  What places a position-independent program. */
+	int (*entry)(void *self, uint64_t *out);
 };
 
 struct gs_target {
@@ -99,6 +103,11 @@ int gs_target_open_callbacks(const struct gs_callbacks *cb, struct gs_target *ou
 static inline int gs_target_read(const struct gs_target *t, uint64_t addr, void *buf, size_t n)
 {
 	return t->ops->read(t->self, addr, buf, n);
+}
+
+static inline int gs_target_entry(const struct gs_target *t, uint64_t *out)
+{
+	return t->ops->entry ? t->ops->entry(t->self, out) : -1;
 }
 
 static inline void gs_target_close(struct gs_target *t)

@@ -137,7 +137,15 @@ static void cb_close(void *self)
 	free(t);
 }
 
+static int cb_entry(void *self, uint64_t *out)
+{
+	const struct cbtarget *t = self;
+	*out = t->cb.entry;
+	return t->cb.entry ? 0 : -1;
+}
+
 static const struct gs_target_ops cb_ops = {
+	.entry = cb_entry,
 	.read = cb_read,
 	.nthreads = cb_nthreads,
 	.thread = cb_thread,

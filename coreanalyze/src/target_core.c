@@ -13,6 +13,7 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include <elf.h>
 #include <gelf.h>
 
 #include "target.h"
@@ -43,6 +44,7 @@ struct core {
 	size_t nthreads;
 	struct gs_core_region *regions;
 	size_t nregions;
+	uint64_t at_entry; /* AT_ENTRY of the NT_AUXV note, 0 when there is none */
 };
 
 static int seg_cmp(const void *a, const void *b)
@@ -261,7 +263,15 @@ static void core_close(void *self)
 	free(c);
 }
 
+static int core_entry(void *self, uint64_t *out)
+{
+	const struct core *c = self;
+	*out = c->at_entry;
+	return c->at_entry ? 0 : -1;
+}
+
 static const struct gs_target_ops core_ops = {
+	.entry = core_entry,
 	.read = core_read,
 	.nthreads = core_nthreads,
 	.thread = core_thread,
@@ -276,6 +286,14 @@ static int read_notes(struct core *c, const GElf_Phdr *ph, const char *path, str
 	size_t off = 0, noff, doff, cap = 0;
 	GElf_Nhdr nh;
 	while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+		if (nh.n_type == NT_AUXV) {
+			/* (a_type, a_val) pairs of 8 bytes each, AT_NULL last */
+			const uint8_t *av = (const uint8_t *)d->d_buf + doff;
+			for (size_t k = 0; k + 16 <= nh.n_descsz && gs_le64(av + k) != AT_NULL; k += 16)
+				if (gs_le64(av + k) == AT_ENTRY)
+					c->at_entry = gs_le64(av + k + 8);
+			continue;
+		}
 		if (nh.n_type != NT_PRSTATUS)
 			continue;
 		if (nh.n_descsz < sizeof(struct elf_prstatus))

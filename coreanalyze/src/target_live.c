@@ -96,6 +96,7 @@ struct live {
 	uint8_t *arena; /* nslots * BLOCK bytes, mapped and touched before the pause */
 	uint64_t nsyscalls, bytes;
 	size_t stopped;
+	uint64_t at_entry; /* AT_ENTRY of /proc/PID/auxv, 0 when unread */
 	/* Snapshot mode: the writable memory is copied into pool while the
 	 * process is stopped, which then runs on; reads are served from segs. */
 	uint8_t *pool;
@@ -733,7 +734,33 @@ static int snapshot_take(struct live *l)
 	return 0;
 }
 
+/* AT_ENTRY from /proc/PID/auxv (read before the process is stopped: the
+ * kernel wrote it at exec and it never changes); 0 when unreadable. */
+static uint64_t auxv_entry(pid_t pid)
+{
+	char path[64];
+	uint64_t av[2 * 64], entry = 0;
+	snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, av, sizeof av);
+	close(fd);
+	for (ssize_t k = 0; n > 0 && (k + 2) * 8 <= n && av[k] != AT_NULL; k += 2)
+		if (av[k] == AT_ENTRY)
+			entry = av[k + 1];
+	return entry;
+}
+
+static int live_entry(void *self, uint64_t *out)
+{
+	const struct live *l = self;
+	*out = l->at_entry;
+	return l->at_entry ? 0 : -1;
+}
+
 static const struct gs_target_ops live_ops = {
+	.entry = live_entry,
 	.read = live_read,
 	.nthreads = live_nthreads,
 	.thread = live_thread,
@@ -773,6 +800,7 @@ int gs_target_open_live(pid_t pid, struct gs_live_info *info, struct gs_target *
 	}
 	l->pid = pid;
 	l->info = info;
+	l->at_entry = auxv_entry(pid);
 	if (info)
 		*info = (struct gs_live_info){ 0 };
 	in_use = 1;

@@ -71,7 +71,7 @@ static struct objbuild *get_obj(struct wctx *c, const char *kind, uint64_t addr)
 	gs_vec_init(&b->waiters, sizeof(uint64_t));
 	const char *sym;
 	uint64_t off;
-	if (gs_elf_data_symbol(c->m->exe, addr, &sym, &off) == 0)
+	if (addr >= c->m->bias && gs_elf_data_symbol(c->m->exe, addr - c->m->bias, &sym, &off) == 0)
 		b->o->symbol = off ? gs_arena_printf(c->m->arena, "%s+%#llx", sym, (unsigned long long)off) : sym;
 	return b;
 }

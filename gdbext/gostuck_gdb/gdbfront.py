@@ -91,6 +91,17 @@ def _threads():
     return out
 
 
+def _entry():
+    """AT_ENTRY of the inferior's auxiliary vector (gdb reads it from a
+    core's NT_AUXV note or the process), 0 when gdb cannot say."""
+    try:
+        text = gdb.execute("info auxv", to_string=True)
+    except gdb.error:
+        return 0
+    m = re.search(r"^\s*9\s+AT_ENTRY\b.*?(0x[0-9a-fA-F]+)\s*$", text, re.M)
+    return int(m.group(1), 16) if m else 0
+
+
 def _target():
     inf = gdb.selected_inferior()
     if inf.pid == 0 and not inf.threads():
@@ -105,7 +116,8 @@ def _target():
     conn = getattr(inf, "connection", None)
     kind = L.TARGET_CORE if conn is not None and conn.type == "core" else L.TARGET_LIVE
     core = _core_path() if kind == L.TARGET_CORE else None
-    return L.Target(read, _threads(), kind=kind, core=core, pid=inf.pid if kind == L.TARGET_LIVE else -1)
+    return L.Target(read, _threads(), kind=kind, core=core, pid=inf.pid if kind == L.TARGET_LIVE else -1,
+                    entry=_entry())
 
 
 def _exe():

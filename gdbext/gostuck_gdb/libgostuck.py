@@ -35,7 +35,7 @@ READ_FN = CFUNCTYPE(c_int, c_void_p, c_uint64, c_void_p, c_size_t)
 
 class Callbacks(Structure):
     _fields_ = [("read", READ_FN), ("user", c_void_p), ("threads", POINTER(ThreadRegs)), ("nthreads", c_size_t),
-                ("kind", c_int), ("core", c_char_p), ("pid", c_int64)]
+                ("kind", c_int), ("core", c_char_p), ("pid", c_int64), ("entry", c_uint64)]
 
 
 class Options(Structure):
@@ -133,10 +133,12 @@ def load():
 class Target:
     """What the caller knows about its target: read(addr, n) -> bytes or
     None; threads: [(tid, rip, rsp, rbp, fs_base)]; kind TARGET_CORE or
-    TARGET_LIVE; core path; pid."""
+    TARGET_LIVE; core path; pid; entry: the program's entry point as
+    loaded (AT_ENTRY), 0 when unknown (a PIE program needs it)."""
 
-    def __init__(self, read, threads, kind=TARGET_CORE, core=None, pid=-1):
+    def __init__(self, read, threads, kind=TARGET_CORE, core=None, pid=-1, entry=0):
         self.read = read
+        self.entry = entry
         self.threads = list(threads)
         self.kind = kind
         self.core = core
@@ -160,7 +162,7 @@ class Target:
         for i, t in enumerate(self.threads):
             arr[i] = ThreadRegs(*t)
         cb = Callbacks(read=fn, user=None, threads=arr, nthreads=len(self.threads), kind=self.kind,
-                       core=self.core.encode() if self.core else None, pid=self.pid)
+                       core=self.core.encode() if self.core else None, pid=self.pid, entry=self.entry)
         return cb, (fn, arr)
 
 
