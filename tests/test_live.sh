@@ -272,8 +272,7 @@ for v in "${VERSIONS[@]}"; do
 	if [ -n "${LIVE_FIXTURES:-}" ]; then
 		names=($LIVE_FIXTURES)
 	else
-		names=()
-		for d in fixtures/cmd/*/; do names+=("$(basename "$d")"); done
+		mapfile -t names < <(fixtures/list-fixtures.sh "${CGO_ENABLED:-0}")
 	fi
 	for name in "${names[@]}"; do
 		oracle_one "$v" "$name"

@@ -434,6 +434,19 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 	         sgwaiting = gs_rt_val(rs, GS_RT_C_GWAITING), sgdead = gs_rt_val(rs, GS_RT_C_GDEAD),
 	         sgscan = gs_rt_val(rs, GS_RT_C_GSCAN);
 	bool have_leaked = gs_rt_has(rs, GS_RT_C_GLEAKED);
+	/* Go 1.26+: a dead g kept on an extra M for a cgo callback to run on
+	 * is dead to the traceback too (tracebackothers skips _Gdead and
+	 * _Gdeadextra), and reported as "dead" (the report's statuses are the
+	 * _G names; this one is _Gdead's variant).  The linker leaves that
+	 * constant out of DWARF, so without it the status is the one
+	 * gStatusStrings names "waiting for cgo callback" (traceback.go). */
+	bool have_deadextra = gs_rt_has(rs, GS_RT_C_GDEADEXTRA);
+	uint64_t sgdeadextra = gs_rt_val(rs, GS_RT_C_GDEADEXTRA);
+	for (size_t k = 0; !have_deadextra && k < m->nstatuses; k++)
+		if (m->statuses[k] && !strcmp(m->statuses[k], "waiting for cgo callback")) {
+			have_deadextra = true;
+			sgdeadextra = k;
+		}
 	uint64_t sgleaked = gs_rt_val(rs, GS_RT_C_GLEAKED);
 	int64_t *waitsince = malloc((allglen ? allglen : 1) * sizeof *waitsince);
 
@@ -448,7 +461,8 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 		}
 		uint32_t raw = (uint32_t)gs_rt_field(rs, GS_RT_G_STATUS, gb, gsize);
 		uint32_t base = raw & ~(uint32_t)sgscan;
-		if (base == sgdead && !m->opts.include_dead)
+		bool dead = base == sgdead || (have_deadextra && base == sgdeadextra);
+		if (dead && !m->opts.include_dead)
 			continue;
 		struct gs_goroutine *g = &gs[n];
 		g->id = gs_rt_field(rs, GS_RT_G_GOID, gb, gsize);
@@ -464,6 +478,8 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 			g->status = gs_arena_printf(m->arena, "status %u", base);
 			gs_model_warn(m, "goroutine %llu: unknown status %u", (unsigned long long)g->id, base);
 		}
+		if (dead && base != sgdead)
+			g->status = "dead";
 		bool leaked = have_leaked && base == sgleaked;
 		if (leaked)
 			g->status = "leaked"; /* Go 1.26's _Gleaked: printed as "[reason (leaked)]" */
@@ -487,7 +503,7 @@ int gs_goroutines_read(struct gs_model *m, struct gs_report *r, struct gs_error 
 		gr->waiting = gs_rt_field(rs, GS_RT_G_WAITING, gb, gsize);
 		gr->timer = gs_rt_field(rs, GS_RT_G_TIMER, gb, gsize);
 		gr->blocked = base == sgwaiting || leaked;
-		if (base != sgdead)
+		if (!dead)
 			walk_stack(&c, g, gb, gsize, base, gr);
 		else
 			g->frames = gs_arena_alloc(m->arena, sizeof(struct gs_frame));

@@ -146,6 +146,12 @@ static const struct pcent *lookup(struct gs_model *m, uint64_t pc, bool trap)
 	e->valid = true;
 	e->entry = f.entry;
 	e->flag = f.flag;
+	/* runtime.cgocallback writes SP (g0 to the goroutine's stack) but
+	 * keeps its frame valid on both, so the runtime unwinds through it to
+	 * the goexit its caller's frame returns to (unwinder.resolveInternal,
+	 * every release; by name, since funcID numbers change). */
+	if (strcmp(f.name, "runtime.cgocallback") == 0)
+		e->flag &= (uint8_t)~GS_FUNCFLAG_SPWRITE;
 	e->has_sp = gs_pcln_spdelta(m->pcln, &f, pc, &e->spdelta) == 0;
 	e->injected = is_injected(m, f.name);
 	e->sigtramp = strcmp(f.name, "runtime.sigtramp") == 0;
