@@ -9,7 +9,8 @@
 # test_pprof.py: the profile read back by that version's go tool pprof) on
 # them, and the oracle again through
 # the gdb extension (gdb-oracle on the cores, gdb-live on running fixtures,
-# via tests/gdb/gostuck-in-gdb); once, run the pytest
+# via tests/gdb/gostuck-in-gdb); the same fixtures built position-independent
+# and with cgo (the oldest and newest version); once, run the pytest
 # suites (tests/test_*.py), every tests/unit/test_*.sh and tests/test_*.sh
 # (given the versions as arguments: test_x.sh 1.19 1.22), and the oracle and schema
 # test on the frozen fixtures (fixtures/frozen/unpack.sh OUTDIR, when it
@@ -21,7 +22,9 @@
 # usage: tests/run-all.sh "1.19 1.22 1.26"     (no argument: every
 #        /usr/lib/go-1.NN installed).  Full output of each suite is also kept
 #        in build/test-logs/.
-# Env:   GOSTUCK_BUILD=DIR tests DIR/gostuck (default build; `make
+# Env:   VARIANT_VERSIONS=newest: the PIE and cgo builds (below) with the
+#        newest release only, not the oldest and the newest.
+#        GOSTUCK_BUILD=DIR tests DIR/gostuck (default build; `make
 #        check-asan` uses build-asan), exported to every suite, which logs
 #        to DIR/test-logs; the fixtures stay in build/fixtures.
 
@@ -141,11 +144,10 @@ counted_suite() {
 	fi
 }
 
-# gdb_suites ROW V DIR : the gdb extension, through tests/gdb/gostuck-in-gdb
-# (the gostuck command's interface answered by gdb): the oracle on the
-# fixture cores, and test_live.sh's oracle on the running fixtures.
-gdb_suites() {
-	local row=$1 v=$2 dir=$3 log rc line
+# gdb_oracle ROW DIR : the oracle through the gdb extension, via
+# tests/gdb/gostuck-in-gdb (the gostuck command's interface answered by gdb).
+gdb_oracle() {
+	local row=$1 dir=$2 log rc line
 	log="$LOGS/gdb-oracle-$row.log"
 	banner "gdb-oracle $row: $dir"
 	run_logged "$log" $PY tests/oracle.py --gostuck tests/gdb/gostuck-in-gdb "$dir"
@@ -156,6 +158,13 @@ gdb_suites() {
 	else
 		record "$row" gdb-oracle FAIL "(rc=$rc) $line"
 	fi
+}
+
+# gdb_suites ROW V DIR : the gdb extension: the oracle on the fixture
+# cores, and test_live.sh's oracle on the running fixtures.
+gdb_suites() {
+	local row=$1 v=$2 dir=$3 log rc line
+	gdb_oracle "$row" "$dir"
 	log="$LOGS/gdb-live-$row.log"
 	banner "gdb-live $row"
 	run_logged "$log" env GOSTUCK=tests/gdb/gostuck-in-gdb LIVE_ORACLE_ONLY=1 LIVE_OUT=build/live-gdb \
@@ -169,26 +178,32 @@ gdb_suites() {
 	fi
 }
 
+# make_fixtures ROW V OUT VARIANT : fixtures/make-cores.sh; 0 when it made them.
+make_fixtures() {
+	local row=$1 v=$2 out=$3 variant=$4 rc n=0
+	banner "fixtures $row"
+	if [ ! -x fixtures/make-cores.sh ]; then
+		record "$row" fixtures FAIL "(no make-cores.sh)"
+		return 1
+	fi
+	run_logged "$LOGS/fixtures-$row.log" env VARIANT="$variant" fixtures/make-cores.sh "$v" "$out"
+	rc=$?
+	[ -d "$out" ] && n=$(find "$out" -name traceback.txt | wc -l)
+	if [ "$rc" -eq 0 ] && [ "$n" -gt 0 ]; then
+		record "$row" fixtures ok "$n"
+		return 0
+	fi
+	record "$row" fixtures FAIL "(rc=$rc, $n fixtures)"
+	return 1
+}
+
 have_gostuck || echo "run-all: $GOSTUCK is missing or not executable: every gostuck suite fails" >&2
 
 # ---- per Go version
 for v in $VERSIONS; do
 	row="go$v"
 	out="build/fixtures/go$v"
-	banner "fixtures $row"
-	if [ ! -x fixtures/make-cores.sh ]; then
-		record "$row" fixtures FAIL "(no make-cores.sh)"
-	else
-		run_logged "$LOGS/fixtures-$row.log" fixtures/make-cores.sh "$v" "$out"
-		rc=$?
-		n=0
-		[ -d "$out" ] && n=$(find "$out" -name traceback.txt | wc -l)
-		if [ "$rc" -eq 0 ] && [ "$n" -gt 0 ]; then
-			record "$row" fixtures ok "$n"
-		else
-			record "$row" fixtures FAIL "(rc=$rc, $n fixtures)"
-		fi
-	fi
+	make_fixtures "$row" "$v" "$out" exe
 	if [ -d "$out" ]; then
 		oracle_and_schema "$row" "$out"
 		counted_suite "$row" waitobjects waitobjects tests/test_waitobjects.py "$out"
@@ -199,6 +214,33 @@ for v in $VERSIONS; do
 	else
 		record "$row" oracle FAIL "(no fixtures)"
 		record "$row" schema FAIL "(no fixtures)"
+	fi
+done
+
+# ---- other builds of the same fixtures (fixtures/make-cores.sh VARIANT=):
+# position-independent executables, loaded where the kernel chose, and cgo
+# builds (dynamically linked, runtime/cgo started, callbacks from C
+# threads: fixtures/cmd/cgocallback), with the oldest and the newest
+# release given (VARIANT_VERSIONS=newest: the newest only).  The CLI's
+# suites on each, and the gdb extension's oracle on the newest PIE (gdb
+# places it itself).
+read -ra VS <<<"$VERSIONS"
+vv=("${VS[0]}")
+[ "${#VS[@]}" -gt 1 ] && [ "${VARIANT_VERSIONS:-}" != newest ] && vv+=("${VS[-1]}")
+[ "${VARIANT_VERSIONS:-}" = newest ] && vv=("${VS[-1]}")
+variant_runs=()
+for v in "${vv[@]}"; do variant_runs+=("pie $v" "cgo $v"); done
+for spec in "${variant_runs[@]}"; do
+	variant=${spec%% *}
+	v=${spec##* }
+	row="go$v-$variant"
+	out="build/fixtures/$row"
+	make_fixtures "$row" "$v" "$out" "$variant" || continue
+	oracle_and_schema "$row" "$out"
+	counted_suite "$row" waitobjects waitobjects tests/test_waitobjects.py "$out"
+	counted_suite "$row" leaks leaks tests/test_leaks.py "$out"
+	if [ "$variant" = pie ] && [ "$v" = "${VS[-1]}" ]; then
+		gdb_oracle "$row" "$out"
 	fi
 done
 

@@ -44,8 +44,9 @@ MARK = "@@gostuck-test-%d@@"
 
 
 def versions():
-    return sorted((os.path.basename(d) for d in glob.glob(os.path.join(FIXTURES, "go1.*"))),
-                  key=lambda v: int(v.split(".")[1]))
+    # the releases' own fixture trees (goV), not the other builds (goV-pie, goV-cgo)
+    names = (os.path.basename(d) for d in glob.glob(os.path.join(FIXTURES, "go1.*")))
+    return sorted((v for v in names if re.fullmatch(r"go1\.\d+", v)), key=lambda v: int(v.split(".")[1]))
 
 
 def fixture_dirs():

@@ -15,6 +15,7 @@ so.
 import ctypes
 import glob
 import os
+import re
 import subprocess
 import sys
 
@@ -27,7 +28,10 @@ from gostuck_gdb import libgostuck as L  # noqa: E402
 
 
 def fixture():
-    cores = sorted(glob.glob(os.path.join(TOP, "build", "fixtures", "go1.*", "chanrecv", "core")))
+    # the newest release's own fixtures (goV, not the goV-pie or goV-cgo builds)
+    cores = sorted((c for c in glob.glob(os.path.join(TOP, "build", "fixtures", "go1.*", "chanrecv", "core"))
+                    if re.fullmatch(r"go1\.\d+", os.path.basename(os.path.dirname(os.path.dirname(c))))),
+                   key=lambda c: int(os.path.basename(os.path.dirname(os.path.dirname(c))).split(".")[1]))
     if not cores:
         pytest.skip("no fixture core under build/fixtures/go1.*/chanrecv (run make fixtures)")
     d = os.path.dirname(cores[-1])
