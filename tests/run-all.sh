@@ -298,13 +298,15 @@ fi
 			[ ${#c} -gt "${W[$s]}" ] && W[$s]=${#c}
 		done
 	done
-	printf '\n%-8s' ""
+	rw=8 # the row names' column: as wide as the longest (go1.19-pie)
+	for r in "${ROWS[@]}"; do [ ${#r} -gt "$rw" ] && rw=${#r}; done
+	printf '\n%-*s' "$rw" ""
 	for s in "${SUITES[@]}"; do printf ' | %-*s' "${W[$s]}" "$s"; done
-	printf '\n%-8s' "--------"
+	printf '\n%s' "$(printf '%*s' "$rw" "" | tr ' ' -)"
 	for s in "${SUITES[@]}"; do printf -- '-+-%s' "$(printf '%*s' "${W[$s]}" "" | tr ' ' -)"; done
 	printf '\n'
 	for r in "${ROWS[@]}"; do
-		printf '%-8s' "$r"
+		printf '%-*s' "$rw" "$r"
 		for s in "${SUITES[@]}"; do printf ' | %-*s' "${W[$s]}" "${CELL["$r|$s"]-"-"}"; done
 		printf '\n'
 	done
