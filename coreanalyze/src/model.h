@@ -30,7 +30,7 @@ struct gs_model {
 	struct gs_options opts;
 	/* Where the executable runs: its run-time addresses are its link-time
 	 * ones plus bias (0 unless it is position-independent); set once, by
-	 * gs_model_place, before the first read of the target. */
+	 * place() in analyze.c, before the first read of the target. */
 	uint64_t bias;
 	bool placed;
 
